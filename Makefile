@@ -1,0 +1,50 @@
+# ficarchive: `make run` serves the archive with demo content; `make test` runs the whole suite.
+# Everything installs into .venv from the package registries; only Python 3.11+ is needed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run serve test check lint typecheck migrations-check pytest bench clean setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ficarchive needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## Set up, fill an empty archive with demo content, serve at http://$(HOST):$(PORT)/
+run: $(STAMP)
+	$(BIN)/ficarchive demo --if-empty
+	$(BIN)/ficarchive serve --host $(HOST) --port $(PORT)
+
+serve: $(STAMP)
+	$(BIN)/ficarchive serve --host $(HOST) --port $(PORT)
+
+## Set up and run everything CI runs: ruff, mypy --strict, makemigrations --check, pytest.
+test: $(STAMP)
+	@$(BIN)/python scripts/test.py
+
+check: lint typecheck migrations-check
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+migrations-check: $(STAMP)
+	FICARCHIVE_DATA_DIR=$$(mktemp -d) $(BIN)/ficarchive makemigrations --check --dry-run
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

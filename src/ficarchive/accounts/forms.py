@@ -1,0 +1,52 @@
+"""Account forms. Labels are the fields' visible names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import password_validators_help_text_html
+
+
+class SignUpForm(forms.Form):
+    username = forms.CharField(
+        label="Username", max_length=40,
+        help_text="3 to 40 characters: letters, digits and underscores.",
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    email = forms.EmailField(
+        label="Email", help_text="For password resets; never shown to others.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label="Password", strip=False, max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password_again = forms.CharField(
+        label="Password again", strip=False, max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ: type the same one twice.")
+        return data
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form with our labels."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Username"
+        self.fields["password"].label = "Password"
+
+
+class PseudForm(forms.Form):
+    name = forms.CharField(label="Pseud name", max_length=40)
+    description = forms.CharField(
+        label="Description", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,0 +1,138 @@
+"""Sign up, log in with throttling, user and pseud pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from ficarchive.accounts import actions
+from ficarchive.accounts.forms import LoginForm, PseudForm, SignUpForm
+from ficarchive.accounts.models import Pseud, User
+from ficarchive.works.models import Work
+
+
+def client_address(request: HttpRequest) -> str:
+    """Return the client's IP address, trusting X-Forwarded-For only behind known proxies."""
+    if settings.TRUSTED_PROXIES > 0:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= settings.TRUSTED_PROXIES:
+            return forwarded[-settings.TRUSTED_PROXIES]
+    return str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("/")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = actions.sign_up(
+                form.cleaned_data["username"], form.cleaned_data["email"], form.cleaned_data["password"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.username}! Your account is ready.")
+            return redirect("/")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+class ThrottledLoginView(LoginView):
+    """Log-in that refuses after too many recent failures for the account or the address."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        username = str(request.POST.get("username", ""))[:150]
+        address = client_address(request)
+        if actions.login_blocked(username, address):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(
+                None,
+                "Too many failed log-ins for this account or from this address. Wait 15 minutes "
+                "and try again, or reset your password.",
+            )
+            response = self.render_to_response(self.get_context_data(form=form))
+            response.status_code = 429
+            return response
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            actions.clear_login_failures(username)
+        else:
+            actions.record_login_failure(username, address)
+        return response
+
+
+def _owner(username: str) -> User:
+    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    if user is None:
+        raise Http404("No such user.")
+    return user
+
+
+def user_page(request: HttpRequest, username: str) -> HttpResponse:
+    owner = _owner(username)
+    works = Work.objects.visible_to(request.user).filter(
+        pk__in=Work.objects.created_by(owner).values("pk")
+    )
+    is_self = request.user.is_authenticated and request.user.pk == owner.pk
+    posted = works.posted().for_listing().order_by("-updated_at", "-pk")
+    drafts = works.filter(status="draft").for_listing().order_by("-created_at") if is_self else []
+    return render(
+        request, "accounts/user.html",
+        {
+            "owner": owner, "pseuds": list(owner.pseuds.all()), "works": list(posted[:100]),
+            "drafts": list(drafts), "is_self": is_self,
+        },
+    )
+
+
+def pseud_page(request: HttpRequest, username: str, pseud: str) -> HttpResponse:
+    owner = _owner(username)
+    found = Pseud.objects.filter(user=owner, name__iexact=pseud).first()
+    if found is None:
+        raise Http404("No such pseud.")
+    works = (
+        Work.objects.visible_to(request.user).posted()
+        .filter(creatorships__pseud=found).for_listing().order_by("-updated_at", "-pk")
+    )
+    return render(request, "accounts/pseud.html", {"owner": owner, "pseud": found, "works": list(works[:100])})
+
+
+@login_required
+def manage_pseuds(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = PseudForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pseud = actions.add_pseud(user, form.cleaned_data["name"], form.cleaned_data["description"])
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("name", message)
+        else:
+            messages.success(request, f"Pseud “{pseud.name}” added.")
+            return redirect("/pseuds/")
+    return render(request, "accounts/pseuds.html", {"form": form, "pseuds": list(user.pseuds.all())})
+
+
+def safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    """Return the `next` parameter if it points at this site, else fallback."""
+    target = str(request.POST.get("next") or request.GET.get("next") or "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from ficarchive.core.middleware import TEXT_SIZES, THEMES
+
+
+def site(request: HttpRequest) -> dict[str, object]:
+    """Return what every page's layout needs: site name and the reader's display preferences."""
+    prefs = getattr(request, "reader_prefs", {"theme": "", "text_size": "medium"})
+    return {
+        "site_name": settings.SITE_NAME,
+        "reader_prefs": prefs,
+        "themes": THEMES,
+        "text_sizes": TEXT_SIZES,
+    }

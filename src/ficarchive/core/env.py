@@ -1,0 +1,116 @@
+"""Configuration read from FICARCHIVE_* environment variables.
+
+Tiny helpers that fail loudly on a bad value rather than guessing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PREFIX = "FICARCHIVE_"
+
+
+class ConfigError(RuntimeError):
+    """A FICARCHIVE_* variable holds a value we cannot use."""
+
+
+def env(name: str, default: str = "") -> str:
+    """Return the value of FICARCHIVE_<name>, or default when unset or empty."""
+    return os.environ.get(PREFIX + name, "") or default
+
+
+def envbool(name: str, default: bool = False) -> bool:
+    """Return FICARCHIVE_<name> read as a boolean (1/0, true/false, yes/no, on/off)."""
+    raw = env(name).strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{PREFIX}{name}={raw!r} is not a boolean: use true or false.")
+
+
+def envint(name: str, default: int) -> int:
+    """Return FICARCHIVE_<name> read as an integer."""
+    raw = env(name).strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not a whole number.") from None
+
+
+def envlist(name: str, default: list[str]) -> list[str]:
+    """Return FICARCHIVE_<name> split on commas, blanks dropped."""
+    raw = env(name)
+    if not raw:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def data_dir() -> Path:
+    """Return the data directory (created if missing): FICARCHIVE_DATA_DIR or ./var."""
+    path = Path(env("DATA_DIR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def secret_key(directory: Path) -> str:
+    """Return the secret key: FICARCHIVE_SECRET_KEY, the file FICARCHIVE_SECRET_KEY_FILE, or a
+    key generated once into <data dir>/secret_key and reused afterwards."""
+    if value := env("SECRET_KEY"):
+        return value
+    key_file = Path(env("SECRET_KEY_FILE")) if env("SECRET_KEY_FILE") else directory / "secret_key"
+    if key_file.exists():
+        value = key_file.read_text().strip()
+        if not value:
+            raise ConfigError(f"The secret key file {key_file} is empty: delete it to regenerate.")
+        return value
+    if env("SECRET_KEY_FILE"):
+        raise ConfigError(f"{PREFIX}SECRET_KEY_FILE names {key_file}, which does not exist.")
+    value = secrets.token_urlsafe(50)
+    # Create with owner-only permissions, atomically: two processes starting at once must agree.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def email_settings(url: str) -> dict[str, object]:
+    """Return Django email settings for an EMAIL_URL.
+
+    Forms: console:// (default), file:///path, smtp://user:pass@host:port, smtps://... (TLS),
+    smtp+tls://... (STARTTLS).
+    """
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in {"", "console"}:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "file":
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": parts.path,
+        }
+    if scheme in {"smtp", "smtps", "smtp+tls"}:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parts.hostname or "localhost",
+            "EMAIL_PORT": parts.port or (465 if scheme == "smtps" else 587 if scheme == "smtp+tls" else 25),
+            "EMAIL_HOST_USER": unquote(parts.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_SSL": scheme == "smtps",
+            "EMAIL_USE_TLS": scheme == "smtp+tls",
+        }
+    raise ConfigError(
+        f"{PREFIX}EMAIL_URL scheme {scheme!r} is not supported: use console://, file:///path, "
+        "smtp://, smtps:// or smtp+tls://."
+    )

@@ -1,0 +1,66 @@
+"""`ficarchive serve`: migrate, collect static files, then serve with gunicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Migrate the database and serve the archive with a production WSGI server (gunicorn)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("FICARCHIVE_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("FICARCHIVE_PORT", "8000")))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("FICARCHIVE_WORKERS", "2")),
+            help="Worker processes (default 2).",
+        )
+        parser.add_argument("--threads", type=int, default=4, help="Threads per worker (default 4).")
+        parser.add_argument("--no-migrate", action="store_true", help="Skip migrations.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not 1 <= options["port"] <= 65535:
+            raise CommandError(f"--port {options['port']} is not a TCP port (1-65535).")
+        if not 1 <= options["workers"] <= 64:
+            raise CommandError("--workers must be from 1 to 64.")
+        if not options["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+            self.stdout.write("Database is up to date.")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        if shutil.which("gunicorn") is None and not _gunicorn_importable():
+            raise CommandError("gunicorn is not installed: run `pip install ficarchive` again.")
+        bind = f"{options['host']}:{options['port']}"
+        host = options["host"] if ":" not in options["host"] else f"[{options['host']}]"
+        self.stdout.write(
+            f"Serving ficarchive at http://{host}:{options['port']}/ "
+            f"({options['workers']} workers, data in {settings.DATA_DIR}). Stop with Ctrl-C."
+        )
+        self.stdout.flush()
+        argv = [
+            sys.executable, "-m", "gunicorn", "ficarchive.wsgi:application",
+            "--bind", bind,
+            "--workers", str(options["workers"]),
+            "--threads", str(options["threads"]),
+            "--worker-class", "gthread",
+            "--timeout", "60",
+            "--graceful-timeout", "20",
+            "--access-logfile", "-",
+            "--forwarded-allow-ips", os.environ.get("FICARCHIVE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        ]
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ficarchive.settings")
+        os.execv(sys.executable, argv)
+
+
+def _gunicorn_importable() -> bool:
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,43 @@
+"""Middleware: security headers beyond Django's own, and the reader's display preferences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+THEMES = ("light", "dark")
+TEXT_SIZES = ("small", "medium", "large", "x-large")
+THEME_COOKIE = "theme"
+TEXT_SIZE_COOKIE = "text_size"
+
+
+class SecurityHeadersMiddleware:
+    """Add the headers Django does not set itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        )
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
+
+
+class ReaderPreferencesMiddleware:
+    """Read the theme and text size cookies into request.reader_prefs (validated values only)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        theme = request.COOKIES.get(THEME_COOKIE, "")
+        size = request.COOKIES.get(TEXT_SIZE_COOKIE, "")
+        request.reader_prefs = {  # type: ignore[attr-defined]
+            "theme": theme if theme in THEMES else "",
+            "text_size": size if size in TEXT_SIZES else "medium",
+        }
+        return self.get_response(request)

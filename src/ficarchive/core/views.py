@@ -1,0 +1,50 @@
+"""Site-wide views: reader preferences and error pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ficarchive.accounts.views import safe_next
+from ficarchive.core.middleware import TEXT_SIZE_COOKIE, TEXT_SIZES, THEME_COOKIE, THEMES
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@require_POST
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Store the reader's theme and text size in long-lived cookies, then go back."""
+    response = redirect(safe_next(request))
+    theme = request.POST.get("theme", "")
+    size = request.POST.get("text_size", "")
+    if theme in THEMES:
+        response.set_cookie(THEME_COOKIE, theme, max_age=ONE_YEAR, samesite="Lax", httponly=False)
+    elif theme == "auto":
+        response.delete_cookie(THEME_COOKIE)
+    if size in TEXT_SIZES:
+        response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=ONE_YEAR, samesite="Lax", httponly=False)
+    return response
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # No context processors or database here: whatever broke must not break this page too.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)

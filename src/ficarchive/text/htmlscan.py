@@ -1,0 +1,254 @@
+"""Read HTML with the standard library's parser: paragraph anchors, plain text, word counts.
+
+Word-count rule: the text content of the HTML (without markup, with block elements and line
+breaks separating words) is split on whitespace and every token counts as one word,
+punctuation-only tokens such as a spaced dash included (this is what "whitespace-separated
+words" means, and it is what an author's word processor reports). CJK characters (Han
+ideographs, hiragana, katakana, hangul) count one word each; in a token that contains them,
+each run of other characters counts one more word only if it holds a letter or a digit, so
+the CJK full stop in ``日本語。`` does not count. Scene breaks (``<hr>``), image alt text and
+the content of script and style elements never count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+BLOCK_TAGS: frozenset[str] = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "body", "caption", "center", "dd",
+        "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure",
+        "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
+        "html", "li", "main", "menu", "nav", "ol", "p", "pre", "section", "summary",
+        "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+_IGNORED_CONTENT = frozenset({"script", "style", "template", "title", "head"})
+
+_CJK = re.compile(
+    "[\u1100-\u11ff\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31bf"
+    "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff"
+    "\uf900-\ufaff\uff66-\uff9f\uffa0-\uffdc\U0001b000-\U0001b16f\U00020000-\U0003ffff]"
+)
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+_SPACE_RUN = re.compile(r"[ \t\n\r\f]+")
+_LINE_SPACE_RUN = re.compile(r"[ \t\r\f]+")
+SCENE_BREAK_TEXT = "* * *"
+
+
+def count_text_words(text: str) -> int:
+    """Return the number of words in plain text, by the rule in this module's docstring."""
+    if not _CJK.search(text):
+        return len(text.split())
+    words = 0
+    for token in text.split():
+        cjk = len(_CJK.findall(token))
+        if not cjk:
+            words += 1
+            continue
+        words += cjk
+        words += sum(1 for run in _CJK.split(token) if _LETTER_OR_DIGIT.search(run))
+    return words
+
+
+@dataclass
+class _Paragraph:
+    start: int  # offset of "<p" in the source
+    end: int  # offset just after the start tag's ">"
+    attrs: list[tuple[str, str | None]]
+    has_content: bool = False
+    has_id: bool = False
+
+
+@dataclass
+class _Scan:
+    paragraphs: list[_Paragraph] = field(default_factory=list)
+    # Text of each block in document order; None stands for a scene break (<hr>).
+    blocks: list[str | None] = field(default_factory=list)
+
+
+class _Scanner(HTMLParser):
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scan = _Scan()
+        self._line_starts = [0]
+        self._line_starts.extend(m.end() for m in re.finditer("\n", source))
+        self._open_paragraphs: list[_Paragraph] = []
+        self._parts: list[str] = []
+        self._ignored_depth = 0
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self._line_starts[line - 1] + column
+
+    def _flush(self) -> None:
+        if self._parts:
+            self.scan.blocks.append("".join(self._parts))
+            self._parts = []
+
+    def _mark_content(self) -> None:
+        if self._open_paragraphs:
+            self._open_paragraphs[-1].has_content = True
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _IGNORED_CONTENT:
+            self._ignored_depth += 1
+            return
+        if tag in BLOCK_TAGS:
+            self._flush()
+        if tag == "p":
+            raw = self.get_starttag_text() or ""
+            start = self._offset()
+            paragraph = _Paragraph(start, start + len(raw), attrs)
+            paragraph.has_id = any(name == "id" for name, _ in attrs)
+            self.scan.paragraphs.append(paragraph)
+            self._open_paragraphs.append(paragraph)
+        elif tag == "br":
+            self._parts.append("\n")
+        elif tag == "hr":
+            self.scan.blocks.append(None)
+        elif tag == "img":
+            self._mark_content()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag == "p" or tag in _IGNORED_CONTENT:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _IGNORED_CONTENT:
+            self._ignored_depth = max(0, self._ignored_depth - 1)
+            return
+        if tag in BLOCK_TAGS:
+            self._flush()
+        if tag == "p" and self._open_paragraphs:
+            self._open_paragraphs.pop()
+        elif tag == "br":  # "</br>" is a line break too
+            self._parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._ignored_depth:
+            return
+        self._parts.append(_SPACE_RUN.sub(" ", data))
+        if not data.isspace():
+            self._mark_content()
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def _scan(markup: str) -> _Scan:
+    scanner = _Scanner(markup)
+    scanner.feed(markup)
+    scanner.close()
+    return scanner.scan
+
+
+def _escape_attribute(value: str) -> str:
+    # The same escaping as the sanitizer's serializer, so sanitized tags round-trip.
+    return (
+        value.replace("&", "&amp;")
+        .replace("\u00a0", "&nbsp;")
+        .replace('"', "&quot;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def _paragraph_tag(attrs: list[tuple[str, str | None]], paragraph_id: str | None) -> str:
+    parts = ["<p"]
+    for name, value in attrs:
+        if name != "id":
+            parts.append(f' {name}="{_escape_attribute(value or "")}"')
+    if paragraph_id:
+        parts.append(f' id="{paragraph_id}"')
+    parts.append(">")
+    return "".join(parts)
+
+
+def _rewrite_paragraph_ids(markup: str, scan: _Scan, *, number: bool) -> tuple[str, int]:
+    """Return the markup with p ids renumbered (or removed) and the number of ids written."""
+    pieces: list[str] = []
+    position = 0
+    written = 0
+    for paragraph in scan.paragraphs:
+        wanted: str | None = None
+        if number and paragraph.has_content:
+            written += 1
+            wanted = f"p{written}"
+        if wanted is None and not paragraph.has_id:
+            continue
+        pieces.append(markup[position : paragraph.start])
+        if wanted is not None and len(paragraph.attrs) == 0:
+            pieces.append(f'<p id="{wanted}">')
+        else:
+            pieces.append(_paragraph_tag(paragraph.attrs, wanted))
+        position = paragraph.end
+    if position == 0:
+        return markup, written
+    pieces.append(markup[position:])
+    return "".join(pieces), written
+
+
+def add_paragraph_ids(markup: str) -> str:
+    """Return ``markup`` with ``id="p1"``, ``id="p2"``... on its paragraphs, in document order.
+
+    Every ``<p>`` with text (or an image) in it is numbered, at any depth; empty paragraphs
+    (spacers such as ``<p>&nbsp;</p>``) get no id. Existing ids on ``<p>`` elements are
+    replaced, so the function is idempotent. Nothing else in the markup changes.
+    """
+    return _rewrite_paragraph_ids(markup, _scan(markup), number=True)[0]
+
+
+def remove_paragraph_ids(markup: str) -> str:
+    """Return ``markup`` without ``id`` attributes on its ``<p>`` elements."""
+    return _rewrite_paragraph_ids(markup, _scan(markup), number=False)[0]
+
+
+def _block_words(scan: _Scan) -> int:
+    return sum(count_text_words(block) for block in scan.blocks if block is not None)
+
+
+def count_words(markup: str) -> int:
+    """Return the number of words in the text content of ``markup`` (see the module rule)."""
+    return _block_words(_scan(markup))
+
+
+def html_to_text(markup: str) -> str:
+    """Return the plain text of ``markup``: one paragraph per block, separated by blank lines.
+
+    ``<br>`` becomes a line break, ``<hr>`` a ``* * *`` line; runs of spaces collapse and
+    empty blocks disappear. Character references are decoded.
+    """
+    paragraphs: list[str] = []
+    for block in _scan(markup).blocks:
+        if block is None:
+            paragraphs.append(SCENE_BREAK_TEXT)
+            continue
+        lines = [_LINE_SPACE_RUN.sub(" ", line).strip() for line in block.split("\n")]
+        text = "\n".join(lines).strip("\n")
+        if text.strip():
+            paragraphs.append(text)
+    return "\n\n".join(paragraphs)
+
+
+@dataclass(frozen=True)
+class ParagraphScan:
+    """Paragraph-numbered HTML and the counts read from it in the same pass."""
+
+    html: str
+    paragraphs: int
+    word_count: int
+
+
+def number_paragraphs_and_count(markup: str, *, paragraph_ids: bool) -> ParagraphScan:
+    """Return ``markup`` with paragraph ids written (or removed), its id count and word count.
+
+    One parse does both jobs, which matters for long chapters.
+    """
+    scan = _scan(markup)
+    rewritten, written = _rewrite_paragraph_ids(markup, scan, number=paragraph_ids)
+    return ParagraphScan(html=rewritten, paragraphs=written, word_count=_block_words(scan))

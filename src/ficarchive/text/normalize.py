@@ -1,0 +1,73 @@
+"""Normalize decoded text: line endings, control characters, old-archive apostrophes, NFC.
+
+Apostrophe choice: backtick and doubled-quote apostrophes become the plain ASCII apostrophe
+``'`` (U+0027). Text that was typed with backticks was typed on an ASCII keyboard, so its other
+quotes are ASCII too (``"``); a plain apostrophe keeps the text consistent, and it is the
+character readers type into a search box.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+APOSTROPHE = "'"
+
+# C0 controls except \t and \n (\r is handled as a line ending first), DEL, C1 controls,
+# lone surrogates (they cannot be encoded and break the sanitizer) and stray BOMs.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ud800-\udfff]")
+_LINE_ENDINGS = re.compile("\r\n?|[\u2028\x85]")
+_PARAGRAPH_SEPARATOR = "\u2029"
+
+# didn`t, Julia`s, I`ll: a backtick between two word characters.
+_MID_WORD_BACKTICK = re.compile(r"(?<=\w)`(?=\w)")
+# don''t: two single quotes between word characters.
+_MID_WORD_DOUBLED_QUOTE = re.compile(r"(?<=\w)''(?=\w)")
+# ``quoted'' (TeX style) and ''quoted'' (two single quotes used as a double quote).
+_DOUBLED_BACKTICK = re.compile(r"``")
+_DOUBLED_QUOTE = re.compile(r"''")
+
+
+def fix_apostrophes(text: str, *, markdown: bool = False) -> str:
+    """Return text with backtick and doubled-quote apostrophes replaced.
+
+    ``didn`t`` and ``don''t`` become ``didn't`` and ``don't``. Outside Markdown every other
+    backtick becomes an apostrophe too (``goin` home``, ```em``), and a remaining pair of
+    backticks or of single quotes used as a double quote (````Hi,'' she said``) becomes ``"``.
+    In Markdown only the mid-word forms are fixed, because backticks mark code spans there.
+    """
+    if "`" not in text and "''" not in text:
+        return text
+    text = _MID_WORD_BACKTICK.sub(APOSTROPHE, text)
+    text = _MID_WORD_DOUBLED_QUOTE.sub(APOSTROPHE, text)
+    if markdown:
+        return text
+    text = _DOUBLED_BACKTICK.sub('"', text)
+    text = _DOUBLED_QUOTE.sub('"', text)
+    return text.replace("`", APOSTROPHE)
+
+
+def normalize_whitespace_and_controls(text: str) -> str:
+    """Return text with \\n line endings, without control characters, in Unicode NFC.
+
+    CR LF, CR, NEL and LINE SEPARATOR become \\n; PARAGRAPH SEPARATOR becomes a blank line;
+    form feed and vertical tab become \\n; other C0/C1 controls (NUL included), DEL, stray
+    byte-order marks and lone surrogates are removed. Tabs are kept.
+    """
+    text = _LINE_ENDINGS.sub("\n", text)
+    if _PARAGRAPH_SEPARATOR in text:
+        text = text.replace(_PARAGRAPH_SEPARATOR, "\n\n")
+    text = text.replace("\f", "\n").replace("\v", "\n")
+    text = _CONTROL.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def normalize_text(text: str, *, markdown: bool = False) -> str:
+    """Return text normalized for rendering: line endings, controls, apostrophes, NFC.
+
+    See :func:`normalize_whitespace_and_controls` and :func:`fix_apostrophes`; ``markdown=True``
+    leaves backticks that may mark code spans alone.
+    """
+    return fix_apostrophes(normalize_whitespace_and_controls(text), markdown=markdown)

@@ -1,0 +1,338 @@
+"""Writes on works and chapters: the only code that creates, changes or deletes them.
+
+Views, the CLI and (later) the API call these; each runs in one transaction, so a failure
+leaves the old state and never half of the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
+
+from ficarchive.accounts.models import Pseud, User
+from ficarchive.tags.actions import find_or_create_tags
+from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES, Tag, TagType
+from ficarchive.text import render_text
+from ficarchive.works.models import (
+    CHAPTER_TEXT_MAX,
+    NOTES_MAX,
+    SUMMARY_MAX,
+    TITLE_MAX,
+    Chapter,
+    Creatorship,
+    Rating,
+    Status,
+    TextFormat,
+    Work,
+    WorkTag,
+)
+
+
+@dataclass
+class WorkInput:
+    """Work metadata as an author gives it (sources, not HTML)."""
+
+    title: str
+    summary: str = ""
+    notes: str = ""
+    end_notes: str = ""
+    text_format: str = TextFormat.HTML
+    rating: str = Rating.NOT_RATED
+    warnings: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    fandoms: list[str] = field(default_factory=list)
+    relationships: list[str] = field(default_factory=list)
+    characters: list[str] = field(default_factory=list)
+    freeforms: list[str] = field(default_factory=list)
+    language: str = "en"
+    expected_chapters: int | None = None
+    complete: bool = False
+    restricted: bool = False
+
+
+@dataclass
+class ChapterInput:
+    """A chapter as an author gives it (sources, not HTML)."""
+
+    text: str
+    text_format: str = TextFormat.HTML
+    title: str = ""
+    summary: str = ""
+    notes: str = ""
+    end_notes: str = ""
+
+
+def _check_length(label: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ValidationError(
+            f"{label} is {len(value):,} characters long; the limit is {limit:,}. Shorten it."
+        )
+
+
+def validate_work_input(data: WorkInput, *, posting: bool = True) -> None:
+    """Raise ValidationError with a clear message for anything the archive cannot store.
+    A work must name a fandom to be posted; a draft may leave it for later."""
+    if not data.title.strip():
+        raise ValidationError("Title is empty: give your work a title.")
+    _check_length("Title", data.title, TITLE_MAX)
+    _check_length("Summary", data.summary, SUMMARY_MAX)
+    _check_length("Notes", data.notes, NOTES_MAX)
+    _check_length("End notes", data.end_notes, NOTES_MAX)
+    if data.text_format not in TextFormat.values:
+        raise ValidationError(f"Unknown text format “{data.text_format}”.")
+    if data.rating not in Rating.values:
+        raise ValidationError(f"Unknown rating “{data.rating}”.")
+    for warning in data.warnings:
+        if warning not in ARCHIVE_WARNINGS:
+            raise ValidationError(f"Unknown archive warning “{warning}”.")
+    for category in data.categories:
+        if category not in CATEGORIES:
+            raise ValidationError(f"Unknown category “{category}”.")
+    if posting and not data.fandoms:
+        raise ValidationError("Fandoms is empty: name at least one fandom (or “Original Work”).")
+    if data.expected_chapters is not None and not 1 <= data.expected_chapters <= 10_000:
+        raise ValidationError("Expected chapters must be a number from 1 to 10,000, or empty.")
+
+
+def validate_chapter_input(data: ChapterInput) -> None:
+    """Raise ValidationError with a clear message for anything the archive cannot store."""
+    if not data.text.strip():
+        raise ValidationError("Work text is empty: write or paste the chapter.")
+    _check_length("Work text", data.text, CHAPTER_TEXT_MAX)
+    _check_length("Chapter title", data.title, TITLE_MAX)
+    _check_length("Chapter summary", data.summary, SUMMARY_MAX)
+    _check_length("Chapter notes", data.notes, NOTES_MAX)
+    _check_length("Chapter end notes", data.end_notes, NOTES_MAX)
+    if data.text_format not in TextFormat.values:
+        raise ValidationError(f"Unknown text format “{data.text_format}”.")
+
+
+def _html(source: str, fmt: str) -> str:
+    return render_text(source, fmt, paragraph_ids=False).html if source.strip() else ""  # type: ignore[arg-type]
+
+
+def _apply_work_fields(work: Work, data: WorkInput) -> None:
+    work.title = data.title.strip()
+    work.summary = data.summary
+    work.notes = data.notes
+    work.end_notes = data.end_notes
+    work.text_format = data.text_format
+    work.summary_html = _html(data.summary, data.text_format)
+    work.notes_html = _html(data.notes, data.text_format)
+    work.end_notes_html = _html(data.end_notes, data.text_format)
+    work.rating = data.rating
+    work.language = (data.language or "en").strip()[:20]
+    work.expected_chapters = data.expected_chapters
+    work.complete = data.complete
+    work.restricted = data.restricted
+
+
+def _apply_chapter_fields(chapter: Chapter, data: ChapterInput) -> None:
+    rendered = render_text(data.text, data.text_format)  # type: ignore[arg-type]
+    if rendered.word_count == 0 and not rendered.html.strip():
+        raise ValidationError("Work text has nothing left to show once unsafe markup is removed.")
+    chapter.text = data.text
+    chapter.text_format = data.text_format
+    chapter.html = rendered.html
+    chapter.word_count = rendered.word_count
+    chapter.paragraph_count = rendered.paragraphs
+    chapter.title = data.title.strip()
+    chapter.summary = data.summary
+    chapter.notes = data.notes
+    chapter.end_notes = data.end_notes
+    chapter.summary_html = _html(data.summary, data.text_format)
+    chapter.notes_html = _html(data.notes, data.text_format)
+    chapter.end_notes_html = _html(data.end_notes, data.text_format)
+
+
+def _set_tags(work: Work, data: WorkInput) -> None:
+    tags: list[Tag] = []
+    tags += find_or_create_tags(TagType.FANDOM, data.fandoms)
+    tags += find_or_create_tags(TagType.RELATIONSHIP, data.relationships)
+    tags += find_or_create_tags(TagType.CHARACTER, data.characters)
+    tags += find_or_create_tags(TagType.FREEFORM, data.freeforms)
+    tags += list(Tag.objects.filter(type=TagType.WARNING, name__in=data.warnings))
+    tags += list(Tag.objects.filter(type=TagType.CATEGORY, name__in=data.categories))
+    wanted = {t.pk for t in tags}
+    WorkTag.objects.filter(work=work).exclude(tag_id__in=wanted).delete()
+    have = set(WorkTag.objects.filter(work=work).values_list("tag_id", flat=True))
+    WorkTag.objects.bulk_create([WorkTag(work=work, tag_id=pk) for pk in wanted - have])
+
+
+def _check_creator(work: Work, user: User) -> None:
+    if not Creatorship.objects.filter(work=work, pseud__user=user).exists():
+        raise PermissionDenied("Only the work's creators can change it.")
+
+
+def _refresh_totals(work: Work) -> None:
+    """Recompute the work's posted word and chapter counts from its chapters."""
+    totals = Chapter.objects.filter(work=work, posted=True).aggregate(
+        words=Sum("word_count"), chapters=Count("pk")
+    )
+    work.word_count = totals["words"] or 0
+    work.chapter_count = totals["chapters"]
+    work.save(update_fields=["word_count", "chapter_count", "revised_at"])
+
+
+def _check_pseuds(user: User, pseuds: Sequence[Pseud]) -> list[Pseud]:
+    chosen = list(pseuds) or [user.default_pseud()]
+    for pseud in chosen:
+        if pseud.user_id != user.pk:
+            raise PermissionDenied("You can only post under your own pseuds.")
+    return chosen
+
+
+@transaction.atomic
+def post_work(
+    user: User,
+    data: WorkInput,
+    chapter: ChapterInput,
+    *,
+    pseuds: Sequence[Pseud] = (),
+    draft: bool = False,
+) -> Work:
+    """Create a work with its first chapter, credited to the user's pseuds (the default pseud
+    when none are given), posted now or kept as a draft. Returns the new work."""
+    validate_work_input(data, posting=not draft)
+    validate_chapter_input(chapter)
+    creators = _check_pseuds(user, pseuds)
+    now = timezone.now()
+    work = Work(status=Status.DRAFT if draft else Status.POSTED)
+    _apply_work_fields(work, data)
+    if not draft:
+        work.published_at = now
+        work.updated_at = now
+    work.save()
+    Creatorship.objects.bulk_create(
+        [Creatorship(work=work, pseud=p, position=i) for i, p in enumerate(creators)]
+    )
+    _set_tags(work, data)
+    first = Chapter(work=work, position=1, posted=not draft, published_at=None if draft else now)
+    _apply_chapter_fields(first, chapter)
+    first.save()
+    _refresh_totals(work)
+    return work
+
+
+@transaction.atomic
+def update_work(user: User, work: Work, data: WorkInput) -> Work:
+    """Change a work's metadata and tags. Returns the work."""
+    _check_creator(work, user)
+    validate_work_input(data, posting=work.status == Status.POSTED)
+    _apply_work_fields(work, data)
+    work.save()
+    _set_tags(work, data)
+    return work
+
+
+@transaction.atomic
+def post_draft_work(user: User, work: Work) -> Work:
+    """Post a draft work and all of its chapters. Returns the work."""
+    _check_creator(work, user)
+    if work.status == Status.POSTED:
+        return work
+    if not work.tags.filter(type=TagType.FANDOM).exists():
+        raise ValidationError("Add a fandom before posting: edit the work and fill in Fandoms.")
+    now = timezone.now()
+    work.status = Status.POSTED
+    work.published_at = work.published_at or now
+    work.updated_at = now
+    work.save(update_fields=["status", "published_at", "updated_at", "revised_at"])
+    Chapter.objects.filter(work=work, posted=False).update(posted=True, published_at=now)
+    _refresh_totals(work)
+    return work
+
+
+@transaction.atomic
+def delete_work(user: User, work: Work) -> None:
+    """Delete a work with its chapters, credits and taggings."""
+    _check_creator(work, user)
+    work.delete()
+
+
+@transaction.atomic
+def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = False) -> Chapter:
+    """Append a chapter to the work, posted now or kept as a draft. Returns the chapter."""
+    _check_creator(work, user)
+    validate_chapter_input(data)
+    # Lock the work row so two chapters added at once get different positions.
+    work = Work.objects.select_for_update().get(pk=work.pk)
+    last = Chapter.objects.filter(work=work).aggregate(m=Max("position"))["m"] or 0
+    now = timezone.now()
+    posted = not draft and work.status == Status.POSTED
+    chapter = Chapter(work=work, position=last + 1, posted=posted, published_at=now if posted else None)
+    _apply_chapter_fields(chapter, data)
+    chapter.save()
+    if posted:
+        work.updated_at = now
+        work.save(update_fields=["updated_at", "revised_at"])
+    _refresh_totals(work)
+    return chapter
+
+
+@transaction.atomic
+def update_chapter(user: User, chapter: Chapter, data: ChapterInput) -> Chapter:
+    """Change a chapter's text and notes. Returns the chapter."""
+    _check_creator(chapter.work, user)
+    validate_chapter_input(data)
+    _apply_chapter_fields(chapter, data)
+    chapter.save()
+    _refresh_totals(chapter.work)
+    return chapter
+
+
+@transaction.atomic
+def post_chapter(user: User, chapter: Chapter) -> Chapter:
+    """Post a draft chapter of a posted work. Returns the chapter."""
+    work = chapter.work
+    _check_creator(work, user)
+    if chapter.posted:
+        return chapter
+    if work.status != Status.POSTED:
+        raise ValidationError("Post the work first; its chapters are posted with it.")
+    now = timezone.now()
+    chapter.posted = True
+    chapter.published_at = now
+    chapter.save(update_fields=["posted", "published_at", "updated_at"])
+    work.updated_at = now
+    work.save(update_fields=["updated_at", "revised_at"])
+    _refresh_totals(work)
+    return chapter
+
+
+def _renumber(work: Work, ordered_ids: Sequence[int]) -> None:
+    # Two passes so the unique (work, position) constraint never sees a duplicate.
+    offset = 1_000_000
+    for index, pk in enumerate(ordered_ids, start=1):
+        Chapter.objects.filter(pk=pk).update(position=offset + index)
+    for index, pk in enumerate(ordered_ids, start=1):
+        Chapter.objects.filter(pk=pk).update(position=index)
+
+
+@transaction.atomic
+def delete_chapter(user: User, chapter: Chapter) -> None:
+    """Delete a chapter and renumber the rest. A work's only chapter cannot be deleted (delete
+    the work instead)."""
+    work = chapter.work
+    _check_creator(work, user)
+    if Chapter.objects.filter(work=work).count() <= 1:
+        raise ValidationError("This is the work's only chapter: delete the work instead.")
+    chapter.delete()
+    _renumber(work, list(Chapter.objects.filter(work=work).order_by("position").values_list("pk", flat=True)))
+    _refresh_totals(work)
+
+
+@transaction.atomic
+def reorder_chapters(user: User, work: Work, ordered_ids: Sequence[int]) -> None:
+    """Put the work's chapters in the given order (a list of all its chapter ids)."""
+    _check_creator(work, user)
+    current = set(Chapter.objects.filter(work=work).values_list("pk", flat=True))
+    if set(ordered_ids) != current or len(ordered_ids) != len(current):
+        raise ValidationError("The new order must list each of the work's chapters exactly once.")
+    _renumber(work, ordered_ids)
+    work.save(update_fields=["revised_at"])

@@ -1,0 +1,239 @@
+"""Forms for posting and editing works and chapters. Labels are the fields' visible names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from ficarchive.accounts.models import Pseud, User
+from ficarchive.tags.actions import split_tag_list
+from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES
+from ficarchive.works.actions import ChapterInput, WorkInput
+from ficarchive.works.models import (
+    CHAPTER_TEXT_MAX,
+    NOTES_MAX,
+    SUMMARY_MAX,
+    TITLE_MAX,
+    Rating,
+    TextFormat,
+    Work,
+)
+
+LANGUAGES = [
+    ("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch"),
+    ("it", "Italiano"), ("pt", "Português"), ("ru", "Русский"), ("zh", "中文"),
+    ("ja", "日本語"), ("ko", "한국어"), ("pl", "Polski"), ("nl", "Nederlands"),
+    ("id", "Bahasa Indonesia"), ("tr", "Türkçe"), ("vi", "Tiếng Việt"), ("other", "Other"),
+]
+TAG_HELP = "Separate tags with commas."
+
+
+def _text(label: str, limit: int, rows: int = 4, required: bool = False, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=limit,
+        strip=False,
+        help_text=help_text or f"Up to {limit:,} characters.",
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+def _tags(label: str, required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, max_length=5000, help_text=TAG_HELP,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class WorkForm(forms.Form):
+    """Work metadata: everything but chapter text."""
+
+    title = forms.CharField(label="Title", max_length=TITLE_MAX)
+    creators = forms.ModelMultipleChoiceField(
+        label="Creators", queryset=Pseud.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The pseuds the work is credited to (your default pseud if none is ticked).",
+    )
+    rating = forms.ChoiceField(label="Rating", choices=Rating.choices, initial=Rating.NOT_RATED)
+    warnings = forms.MultipleChoiceField(
+        label="Archive warnings", choices=[(w, w) for w in ARCHIVE_WARNINGS],
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+    categories = forms.MultipleChoiceField(
+        label="Categories", choices=[(c, c) for c in CATEGORIES],
+        widget=forms.CheckboxSelectMultiple, required=False,
+    )
+    fandoms = _tags("Fandoms")
+    relationships = _tags("Relationships")
+    characters = _tags("Characters")
+    freeforms = _tags("Additional tags")
+    text_format = forms.ChoiceField(
+        label="Text format", choices=TextFormat.choices, initial=TextFormat.TEXT,
+        help_text="How the summary, notes and text are written: plain text (blank lines make "
+        "paragraphs), Markdown, or HTML.",
+    )
+    summary = _text("Summary", SUMMARY_MAX)
+    notes = _text("Notes", NOTES_MAX, help_text="Shown before the work.")
+    end_notes = _text("End notes", NOTES_MAX, help_text="Shown after the work.")
+    language = forms.ChoiceField(label="Language", choices=LANGUAGES, initial="en")
+    expected_chapters = forms.IntegerField(
+        label="Chapters expected", required=False, min_value=1, max_value=10_000,
+        help_text="Leave empty if you don't know yet (shown as “?”).",
+    )
+    complete = forms.BooleanField(label="Complete", required=False)
+    restricted = forms.BooleanField(
+        label="Only registered users can read this work", required=False
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        pseuds = Pseud.objects.filter(user=user)
+        creators = self.fields["creators"]
+        assert isinstance(creators, forms.ModelMultipleChoiceField)
+        creators.queryset = pseuds
+        if len(pseuds) < 2:
+            del self.fields["creators"]
+
+    def _clean_tag_field(self, name: str) -> list[str]:
+        try:
+            return split_tag_list(self.cleaned_data.get(name) or "")
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+    def clean_fandoms(self) -> list[str]:
+        return self._clean_tag_field("fandoms")
+
+    def clean_relationships(self) -> list[str]:
+        return self._clean_tag_field("relationships")
+
+    def clean_characters(self) -> list[str]:
+        return self._clean_tag_field("characters")
+
+    def clean_freeforms(self) -> list[str]:
+        return self._clean_tag_field("freeforms")
+
+    def work_input(self) -> WorkInput:
+        """Return the cleaned data as a WorkInput for the actions."""
+        data = self.cleaned_data
+        return WorkInput(
+            title=data["title"],
+            summary=data["summary"],
+            notes=data["notes"],
+            end_notes=data["end_notes"],
+            text_format=data["text_format"],
+            rating=data["rating"],
+            warnings=list(data["warnings"]),
+            categories=list(data["categories"]),
+            fandoms=data["fandoms"],
+            relationships=data["relationships"],
+            characters=data["characters"],
+            freeforms=data["freeforms"],
+            language=data["language"],
+            expected_chapters=data["expected_chapters"],
+            complete=data["complete"],
+            restricted=data["restricted"],
+        )
+
+    def chosen_pseuds(self) -> list[Pseud]:
+        return list(self.cleaned_data.get("creators") or [])
+
+    @staticmethod
+    def initial_for(work: Work) -> dict[str, object]:
+        """Return form initial data showing a work's current metadata."""
+        return {
+            "title": work.title,
+            "creators": [p.pk for p in work.creator_pseuds()],
+            "rating": work.rating,
+            "warnings": [t.name for t in work.warnings],
+            "categories": [t.name for t in work.categories],
+            "fandoms": ", ".join(t.name for t in work.fandoms),
+            "relationships": ", ".join(t.name for t in work.relationships),
+            "characters": ", ".join(t.name for t in work.characters),
+            "freeforms": ", ".join(t.name for t in work.freeforms),
+            "text_format": work.text_format,
+            "summary": work.summary,
+            "notes": work.notes,
+            "end_notes": work.end_notes,
+            "language": work.language,
+            "expected_chapters": work.expected_chapters,
+            "complete": work.complete,
+            "restricted": work.restricted,
+        }
+
+
+class ChapterForm(forms.Form):
+    """A chapter's text and notes. Within the new-work form only title and text are shown."""
+
+    chapter_title = forms.CharField(label="Chapter title", max_length=TITLE_MAX, required=False)
+    chapter_summary = _text("Chapter summary", SUMMARY_MAX, rows=3)
+    chapter_notes = _text("Chapter notes", NOTES_MAX, rows=3, help_text="Shown before the chapter.")
+    text = forms.CharField(
+        label="Work text", max_length=CHAPTER_TEXT_MAX, strip=False,
+        widget=forms.Textarea(attrs={"rows": 20}),
+        help_text=f"Up to {CHAPTER_TEXT_MAX:,} characters.",
+        error_messages={"required": "Work text is empty: write or paste the chapter."},
+    )
+    chapter_end_notes = _text("Chapter end notes", NOTES_MAX, rows=3, help_text="Shown after the chapter.")
+    chapter_format = forms.ChoiceField(label="Chapter text format", choices=TextFormat.choices, initial=TextFormat.TEXT)
+
+    def __init__(self, *args: Any, first_chapter: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if first_chapter:
+            # The work form already has notes and the text format.
+            for name in ("chapter_summary", "chapter_notes", "chapter_end_notes", "chapter_format"):
+                del self.fields[name]
+
+    def chapter_input(self, text_format: str | None = None) -> ChapterInput:
+        """Return the cleaned data as a ChapterInput (text_format overrides the chapter's own)."""
+        data = self.cleaned_data
+        return ChapterInput(
+            text=data["text"],
+            text_format=text_format or data.get("chapter_format") or TextFormat.TEXT,
+            title=data["chapter_title"],
+            summary=data.get("chapter_summary", ""),
+            notes=data.get("chapter_notes", ""),
+            end_notes=data.get("chapter_end_notes", ""),
+        )
+
+
+class ImportForm(forms.Form):
+    """Upload a file to import as a draft work."""
+
+    file = forms.FileField(
+        label="File",
+        help_text="Plain text (.txt) or Markdown (.md), up to 10 MB. UTF-8 or Windows-1252.",
+    )
+    title = forms.CharField(
+        label="Title", max_length=TITLE_MAX, required=False,
+        help_text="Needed if the file does not name one.",
+    )
+    import_format = forms.ChoiceField(
+        label="Format",
+        choices=[("", "Detect from the file"), ("text", "Plain text"), ("markdown", "Markdown")],
+        required=False,
+    )
+
+
+class ReorderForm(forms.Form):
+    """Chapter order as one position field per chapter (works without JavaScript)."""
+
+    def __init__(self, *args: Any, chapters: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chapters = chapters
+        for index, chapter in enumerate(chapters, start=1):
+            self.fields[f"position_{chapter.pk}"] = forms.IntegerField(
+                label=f"Position of {chapter.display_title}", min_value=1,
+                max_value=len(chapters), initial=index,
+            )
+
+    def ordered_ids(self) -> list[int]:
+        """Return chapter ids sorted by their new positions (ties keep the old order)."""
+        keyed = [
+            (self.cleaned_data[f"position_{c.pk}"], index, c.pk)
+            for index, c in enumerate(self.chapters)
+        ]
+        return [pk for _, _, pk in sorted(keyed)]

@@ -1,0 +1,237 @@
+"""Works, their chapters, who created them and how they are tagged.
+
+Each rich text field keeps what the author wrote (`summary`, `text`, ...) beside the sanitized
+HTML made from it by the text pipeline (`summary_html`, `html`, ...): the source is what the
+edit form shows, the HTML is what readers get.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ficarchive.accounts.models import Pseud
+from ficarchive.tags.models import Tag, TagType
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from ficarchive.accounts.models import User
+
+
+class Rating(models.TextChoices):
+    NOT_RATED = "not-rated", "Not Rated"
+    GENERAL = "general", "General Audiences"
+    TEEN = "teen", "Teen And Up Audiences"
+    MATURE = "mature", "Mature"
+    EXPLICIT = "explicit", "Explicit"
+
+
+class TextFormat(models.TextChoices):
+    HTML = "html", "Rich text (HTML)"
+    TEXT = "text", "Plain text"
+    MARKDOWN = "markdown", "Markdown"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    POSTED = "posted", "Posted"
+
+
+TITLE_MAX = 255
+SUMMARY_MAX = 1250
+NOTES_MAX = 5000
+CHAPTER_TEXT_MAX = 510_000
+
+
+class WorkQuerySet(models.QuerySet["Work"]):
+    def posted(self) -> WorkQuerySet:
+        """Return works that are posted (not drafts, not hidden by moderators)."""
+        return self.filter(status=Status.POSTED)
+
+    def created_by(self, user: User) -> WorkQuerySet:
+        """Return works that one of the user's pseuds is credited on."""
+        return self.filter(
+            pk__in=Creatorship.objects.filter(pseud__user=user).values("work_id")
+        )
+
+    def visible_to(self, user: User | AnonymousUser) -> WorkQuerySet:
+        """Return the works this user may read: posted public works for guests; posted works
+        (public or registered-only) for registered users; and always the user's own works,
+        drafts included. Every view that lists or shows works starts here."""
+        if not user.is_authenticated:
+            return self.posted().filter(restricted=False)
+        own = Creatorship.objects.filter(pseud__user_id=user.pk).values("work_id")
+        return self.filter(Q(status=Status.POSTED) | Q(pk__in=own))
+
+    def for_listing(self) -> WorkQuerySet:
+        """Return works with what a listing blurb shows, fetched in a fixed number of queries."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "creatorships",
+                queryset=Creatorship.objects.select_related("pseud__user").order_by("position"),
+            ),
+            models.Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        )
+
+
+class Work(models.Model):
+    title = models.CharField(max_length=TITLE_MAX)
+    summary = models.TextField(blank=True)
+    summary_html = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    notes_html = models.TextField(blank=True)
+    end_notes = models.TextField(blank=True)
+    end_notes_html = models.TextField(blank=True)
+    text_format = models.CharField(
+        max_length=10, choices=TextFormat.choices, default=TextFormat.HTML,
+        help_text="Format of the summary and notes.",
+    )
+    rating = models.CharField(max_length=12, choices=Rating.choices, default=Rating.NOT_RATED)
+    language = models.CharField(max_length=20, default="en")
+    expected_chapters = models.PositiveIntegerField(null=True, blank=True)
+    complete = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    restricted = models.BooleanField(
+        default=False, help_text="Only registered users can read the work."
+    )
+    word_count = models.PositiveIntegerField(default=0)
+    chapter_count = models.PositiveIntegerField(default=0, help_text="Posted chapters.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    revised_at = models.DateTimeField(auto_now=True)
+
+    pseuds = models.ManyToManyField(Pseud, through="Creatorship", related_name="works")
+    tags = models.ManyToManyField(Tag, through="WorkTag", related_name="works")
+
+    objects = WorkQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "restricted", "-updated_at"], name="work_listing_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"/works/{self.pk}/"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+    @property
+    def chapters_label(self) -> str:
+        """Return posted chapters over expected ones: "3/?", "3/3"."""
+        expected = self.expected_chapters
+        if self.complete:
+            expected = max(expected or 0, self.chapter_count)
+        return f"{self.chapter_count}/{expected if expected else '?'}"
+
+    def tags_of(self, tag_type: str) -> list[Tag]:
+        """Return the work's tags of one type, using prefetched tags when present."""
+        return [tag for tag in self.tags.all() if tag.type == tag_type]
+
+    @property
+    def fandoms(self) -> list[Tag]:
+        return self.tags_of(TagType.FANDOM)
+
+    @property
+    def warnings(self) -> list[Tag]:
+        return self.tags_of(TagType.WARNING)
+
+    @property
+    def categories(self) -> list[Tag]:
+        return self.tags_of(TagType.CATEGORY)
+
+    @property
+    def relationships(self) -> list[Tag]:
+        return self.tags_of(TagType.RELATIONSHIP)
+
+    @property
+    def characters(self) -> list[Tag]:
+        return self.tags_of(TagType.CHARACTER)
+
+    @property
+    def freeforms(self) -> list[Tag]:
+        return self.tags_of(TagType.FREEFORM)
+
+    def creator_pseuds(self) -> list[Pseud]:
+        """Return credited pseuds in credit order, using prefetched creatorships when present."""
+        return [c.pseud for c in sorted(self.creatorships.all(), key=lambda c: c.position)]
+
+    def is_created_by(self, user: User | AnonymousUser) -> bool:
+        if not user.is_authenticated:
+            return False
+        return any(p.user_id == user.pk for p in self.creator_pseuds())
+
+
+class Creatorship(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="creatorships")
+    pseud = models.ForeignKey(Pseud, on_delete=models.CASCADE, related_name="creatorships")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work", "pseud"], name="creatorship_unique"),
+        ]
+
+
+class WorkTag(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="worktags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="worktags")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["work", "tag"], name="worktag_unique")]
+        indexes = [models.Index(fields=["tag", "work"])]
+
+
+class ChapterQuerySet(models.QuerySet["Chapter"]):
+    def posted(self) -> ChapterQuerySet:
+        return self.filter(posted=True)
+
+
+class Chapter(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="chapters")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    summary = models.TextField(blank=True)
+    summary_html = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    notes_html = models.TextField(blank=True)
+    end_notes = models.TextField(blank=True)
+    end_notes_html = models.TextField(blank=True)
+    text = models.TextField()
+    text_format = models.CharField(max_length=10, choices=TextFormat.choices, default=TextFormat.HTML)
+    html = models.TextField()
+    word_count = models.PositiveIntegerField(default=0)
+    paragraph_count = models.PositiveIntegerField(default=0)
+    posted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ChapterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["work", "position"], name="chapter_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """Return "Chapter 2: Pressure", or "Chapter 2" for an untitled chapter."""
+        return f"Chapter {self.position}: {self.title}" if self.title else f"Chapter {self.position}"
+
+
+if settings.AUTH_USER_MODEL != "accounts.User":  # pragma: no cover
+    raise RuntimeError("ficarchive expects AUTH_USER_MODEL = 'accounts.User'")

@@ -1,0 +1,364 @@
+"""Views for reading, listing, posting and editing works. They parse input, check access,
+call actions and render; visibility always comes from Work.objects.visible_to()."""
+
+from __future__ import annotations
+
+from typing import Any
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ficarchive.accounts.models import User
+from ficarchive.core.pagination import PER_PAGE, paginate
+from ficarchive.formats.actions import import_parsed_work
+from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse_file
+from ficarchive.text import render_text
+from ficarchive.works import actions
+from ficarchive.works.forms import ChapterForm, ImportForm, ReorderForm, WorkForm
+from ficarchive.works.models import Chapter, Work
+
+class NeedsLogin(Exception):
+    """The work exists and is posted for registered users only; the guest must log in."""
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def readable_work(request: HttpRequest, work_id: int) -> Work:
+    """Return the work if this reader may read it, with its tags and creators loaded.
+
+    Raises NeedsLogin for a guest asking for a registered-only work and Http404 for anything
+    else the reader may not see (drafts of others, missing works)."""
+    work = (
+        Work.objects.visible_to(request.user)
+        .for_listing()
+        .filter(pk=work_id)
+        .first()
+    )
+    if work is None:
+        if (
+            not request.user.is_authenticated
+            and Work.objects.posted().filter(pk=work_id, restricted=True).exists()
+        ):
+            raise NeedsLogin
+        raise Http404("No such work.")
+    return work
+
+
+def _editable_work(request: HttpRequest, work_id: int) -> Work:
+    """Return the work if the logged-in user is one of its creators, else raise Http404."""
+    work = Work.objects.created_by(_user(request)).for_listing().filter(pk=work_id).first()
+    if work is None:
+        raise Http404("No such work among yours.")
+    return work
+
+
+def _visible_chapters(work: Work, user: Any) -> list[Chapter]:
+    chapters = Chapter.objects.filter(work=work).order_by("position")
+    if not work.is_created_by(user):
+        chapters = chapters.filter(posted=True)
+    return list(chapters)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    works = Work.objects.visible_to(request.user).posted().for_listing().order_by("-updated_at", "-pk")
+    return render(request, "works/home.html", {"works": list(works[:PER_PAGE])})
+
+
+def work_list(request: HttpRequest) -> HttpResponse:
+    works = Work.objects.visible_to(request.user).posted().for_listing().order_by("-updated_at", "-pk")
+    page, problem = paginate(request, works)
+    return render(request, "works/work_list.html", {"page": page, "problem": problem})
+
+
+def _reading_context(request: HttpRequest, work: Work) -> dict[str, Any]:
+    chapters = _visible_chapters(work, request.user)
+    if not chapters:
+        raise Http404("This work has no chapters you can read yet.")
+    return {
+        "work": work,
+        "chapters": chapters,
+        "is_creator": work.is_created_by(request.user),
+        "creators": work.creator_pseuds(),
+    }
+
+
+def _read(request: HttpRequest, work_id: int, position: int | None, full: bool) -> HttpResponseBase:
+    try:
+        work = readable_work(request, work_id)
+    except NeedsLogin:
+        messages.info(request, "This work is only for registered users: log in to read it.")
+        return redirect_to_login(request.get_full_path())
+    context = _reading_context(request, work)
+    chapters: list[Chapter] = context["chapters"]
+    if full or len(chapters) == 1:
+        context.update(shown=chapters, full=True)
+        return render(request, "works/work_detail.html", context)
+    if position is None:
+        index = 0
+    else:
+        index = next((i for i, c in enumerate(chapters) if c.position == position), -1)
+        if index < 0:
+            raise Http404("No such chapter.")
+    context.update(
+        shown=[chapters[index]],
+        full=False,
+        chapter_number=index + 1,
+        previous=chapters[index - 1] if index > 0 else None,
+        next=chapters[index + 1] if index + 1 < len(chapters) else None,
+    )
+    return render(request, "works/work_detail.html", context)
+
+
+def work_detail(request: HttpRequest, work_id: int) -> HttpResponseBase:
+    return _read(request, work_id, None, full=request.GET.get("view") == "full")
+
+
+def chapter_detail(request: HttpRequest, work_id: int, position: int) -> HttpResponseBase:
+    return _read(request, work_id, position, full=False)
+
+
+def work_full(request: HttpRequest, work_id: int) -> HttpResponseBase:
+    return _read(request, work_id, None, full=True)
+
+
+def _form_error(form: Any, error: ValidationError) -> None:
+    for message in error.messages:
+        form.add_error(None, message)
+
+
+def _preview(work_form: WorkForm, chapter_form: ChapterForm) -> dict[str, Any]:
+    data = work_form.cleaned_data
+    fmt = data["text_format"]
+    return {
+        "title": data["title"],
+        "summary_html": render_text(data["summary"], fmt, paragraph_ids=False).html,
+        "notes_html": render_text(data["notes"], fmt, paragraph_ids=False).html,
+        "end_notes_html": render_text(data["end_notes"], fmt, paragraph_ids=False).html,
+        "chapter_title": chapter_form.cleaned_data["chapter_title"],
+        "chapter": render_text(chapter_form.cleaned_data["text"], fmt),
+    }
+
+
+@login_required
+def new_work(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    preview = None
+    if request.method == "POST":
+        work_form = WorkForm(request.POST, user=user)
+        chapter_form = ChapterForm(request.POST, first_chapter=True)
+        if work_form.is_valid() and chapter_form.is_valid():
+            fmt = work_form.cleaned_data["text_format"]
+            intent = request.POST.get("intent", "post")
+            if intent == "preview":
+                preview = _preview(work_form, chapter_form)
+            else:
+                try:
+                    work = actions.post_work(
+                        user, work_form.work_input(), chapter_form.chapter_input(fmt),
+                        pseuds=work_form.chosen_pseuds(), draft=intent == "draft",
+                    )
+                except ValidationError as error:
+                    _form_error(work_form, error)
+                else:
+                    if work.is_draft:
+                        messages.success(request, "Draft saved. Only you can see it until you post it.")
+                    else:
+                        messages.success(request, "Work posted.")
+                    return redirect(work.get_absolute_url())
+    else:
+        work_form = WorkForm(user=user)
+        chapter_form = ChapterForm(first_chapter=True)
+    return render(
+        request, "works/work_form.html",
+        {"work_form": work_form, "chapter_form": chapter_form, "preview": preview, "new": True},
+    )
+
+
+@login_required
+def edit_work(request: HttpRequest, work_id: int) -> HttpResponse:
+    user = _user(request)
+    work = _editable_work(request, work_id)
+    if request.method == "POST":
+        form = WorkForm(request.POST, user=user)
+        if form.is_valid():
+            try:
+                actions.update_work(user, work, form.work_input())
+            except ValidationError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, "Work updated.")
+                return redirect(work.get_absolute_url())
+    else:
+        form = WorkForm(initial=WorkForm.initial_for(work), user=user)
+    return render(request, "works/work_form.html", {"work_form": form, "work": work, "new": False})
+
+
+@login_required
+def delete_work(request: HttpRequest, work_id: int) -> HttpResponse:
+    work = _editable_work(request, work_id)
+    if request.method == "POST":
+        title = work.title
+        actions.delete_work(_user(request), work)
+        messages.success(request, f"“{title}” was deleted.")
+        return redirect(f"/users/{_user(request).username}/")
+    return render(request, "works/confirm_delete.html", {"work": work})
+
+
+@login_required
+@require_POST
+def post_draft(request: HttpRequest, work_id: int) -> HttpResponse:
+    work = _editable_work(request, work_id)
+    try:
+        actions.post_draft_work(_user(request), work)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "Work posted.")
+    return redirect(work.get_absolute_url())
+
+
+def _chapter_of(work: Work, position: int) -> Chapter:
+    chapter = Chapter.objects.filter(work=work, position=position).first()
+    if chapter is None:
+        raise Http404("No such chapter.")
+    return chapter
+
+
+@login_required
+def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
+    user = _user(request)
+    work = _editable_work(request, work_id)
+    preview = None
+    if request.method == "POST":
+        form = ChapterForm(request.POST)
+        if form.is_valid():
+            intent = request.POST.get("intent", "post")
+            data = form.chapter_input()
+            if intent == "preview":
+                preview = {"chapter_title": data.title, "chapter": render_text(data.text, data.text_format)}  # type: ignore[arg-type]
+            else:
+                try:
+                    chapter = actions.add_chapter(user, work, data, draft=intent == "draft")
+                except ValidationError as error:
+                    _form_error(form, error)
+                else:
+                    messages.success(request, "Chapter saved as a draft." if not chapter.posted else "Chapter posted.")
+                    return redirect(f"/works/{work.pk}/chapters/{chapter.position}/")
+    else:
+        form = ChapterForm(initial={"chapter_format": work.text_format})
+    return render(request, "works/chapter_form.html", {"form": form, "work": work, "preview": preview})
+
+
+@login_required
+def edit_chapter(request: HttpRequest, work_id: int, position: int) -> HttpResponse:
+    user = _user(request)
+    work = _editable_work(request, work_id)
+    chapter = _chapter_of(work, position)
+    if request.method == "POST":
+        form = ChapterForm(request.POST)
+        if form.is_valid():
+            try:
+                actions.update_chapter(user, chapter, form.chapter_input())
+            except ValidationError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, "Chapter updated.")
+                return redirect(f"/works/{work.pk}/chapters/{chapter.position}/")
+    else:
+        form = ChapterForm(initial={
+            "chapter_title": chapter.title, "chapter_summary": chapter.summary,
+            "chapter_notes": chapter.notes, "text": chapter.text,
+            "chapter_end_notes": chapter.end_notes, "chapter_format": chapter.text_format,
+        })
+    return render(request, "works/chapter_form.html", {"form": form, "work": work, "chapter": chapter})
+
+
+@login_required
+def delete_chapter(request: HttpRequest, work_id: int, position: int) -> HttpResponse:
+    work = _editable_work(request, work_id)
+    chapter = _chapter_of(work, position)
+    if request.method == "POST":
+        try:
+            actions.delete_chapter(_user(request), chapter)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, f"{chapter.display_title} was deleted.")
+        return redirect(work.get_absolute_url())
+    return render(request, "works/confirm_delete.html", {"work": work, "chapter": chapter})
+
+
+@login_required
+@require_POST
+def post_chapter(request: HttpRequest, work_id: int, position: int) -> HttpResponse:
+    work = _editable_work(request, work_id)
+    chapter = _chapter_of(work, position)
+    try:
+        actions.post_chapter(_user(request), chapter)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "Chapter posted.")
+    return redirect(f"/works/{work.pk}/chapters/{chapter.position}/")
+
+
+@login_required
+def reorder_chapters(request: HttpRequest, work_id: int) -> HttpResponse:
+    work = _editable_work(request, work_id)
+    chapters = list(Chapter.objects.filter(work=work).order_by("position"))
+    form = ReorderForm(request.POST or None, chapters=chapters)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.reorder_chapters(_user(request), work, form.ordered_ids())
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Chapters reordered.")
+            return redirect(work.get_absolute_url())
+    return render(request, "works/reorder.html", {"form": form, "work": work})
+
+
+@login_required
+def import_work(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
+                    raise ImportRejected(
+                        f"The file is {upload.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}. "
+                        "Split it into several works or chapters."
+                    )
+                parsed = parse_file(
+                    upload.read(), filename=upload.name or "", fmt=form.cleaned_data["import_format"] or None,
+                    title=form.cleaned_data["title"] or None,
+                )
+                work = import_parsed_work(user, parsed, draft=True)
+            except ImportRejected as error:
+                form.add_error("file", str(error))
+            except ValidationError as error:
+                _form_error(form, error)
+            else:
+                for warning in parsed.warnings:
+                    messages.warning(request, warning)
+                messages.success(
+                    request,
+                    f"Imported “{work.title}” as a draft with {len(parsed.chapters)} chapter(s). "
+                    "Check it, fill in what the file did not say, then post it.",
+                )
+                return redirect(f"/works/{work.pk}/edit/")
+    else:
+        form = ImportForm()
+    return render(request, "works/import.html", {"form": form})

@@ -1,0 +1,1 @@
+"""End-to-end tests: headless Chromium against a real `ficarchive serve` process."""

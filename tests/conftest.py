@@ -1,0 +1,50 @@
+"""Shared fixtures: three named users (author, reader, stranger) and paths to shared/ files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ficarchive.accounts.actions import sign_up
+from ficarchive.accounts.models import User
+from ficarchive.works.actions import ChapterInput, WorkInput, post_work
+from ficarchive.works.models import Work
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+STORIES = SHARED / "stories"
+CORPORA = SHARED / "corpora"
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def author(db: None) -> User:
+    return sign_up("author", "author@example.org", PASSWORD)
+
+
+@pytest.fixture
+def reader(db: None) -> User:
+    return sign_up("reader", "reader@example.org", PASSWORD)
+
+
+@pytest.fixture
+def stranger(db: None) -> User:
+    return sign_up("stranger", "stranger@example.org", PASSWORD)
+
+
+def make_work(
+    user: User,
+    title: str = "Dome Weather",
+    *,
+    text: str = "It rained under the dome.\n\nNobody believed it.",
+    draft: bool = False,
+    restricted: bool = False,
+    fandoms: tuple[str, ...] = ("Cowboy Bebop",),
+    **fields: object,
+) -> Work:
+    """Post (or save as a draft) a one-chapter work through the posting action."""
+    data = WorkInput(
+        title=title, fandoms=list(fandoms), restricted=restricted, text_format="text", **fields  # type: ignore[arg-type]
+    )
+    return post_work(user, data, ChapterInput(text=text, text_format="text"), draft=draft)
