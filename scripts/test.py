@@ -28,9 +28,12 @@ def main() -> int:
     scratch = tempfile.mkdtemp(prefix="ficarchive-check-")
     env = {**os.environ, "FICARCHIVE_DATA_DIR": scratch}
     results = {
-        "ruff check": run("ruff check", [str(BIN / "ruff"), "check", "src", "tests", "bench", "scripts"]),
+        "ruff check": run(
+            "ruff check", [str(BIN / "ruff"), "check", "src", "tests", "bench", "scripts"]
+        ),
         "ruff format": run(
-            "ruff format", [str(BIN / "ruff"), "format", "--check", "src", "tests", "bench", "scripts"]
+            "ruff format",
+            [str(BIN / "ruff"), "format", "--check", "src", "tests", "bench", "scripts"],
         ),
         "mypy --strict": run("mypy --strict", [str(BIN / "mypy")], env),
         "makemigrations --check": run(

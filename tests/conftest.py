@@ -45,6 +45,10 @@ def make_work(
 ) -> Work:
     """Post (or save as a draft) a one-chapter work through the posting action."""
     data = WorkInput(
-        title=title, fandoms=list(fandoms), restricted=restricted, text_format="text", **fields  # type: ignore[arg-type]
+        title=title,
+        fandoms=list(fandoms),
+        restricted=restricted,
+        text_format="text",
+        **fields,  # type: ignore[arg-type]
     )
     return post_work(user, data, ChapterInput(text=text, text_format="text"), draft=draft)

@@ -16,10 +16,15 @@ pytestmark = pytest.mark.django_db
 
 def test_it_signs_up_with_a_default_pseud_and_logs_in() -> None:
     client = Client()
-    response = client.post("/signup/", {
-        "username": "quietorbit", "email": "q@example.org",
-        "password": PASSWORD, "password_again": PASSWORD,
-    })
+    response = client.post(
+        "/signup/",
+        {
+            "username": "quietorbit",
+            "email": "q@example.org",
+            "password": PASSWORD,
+            "password_again": PASSWORD,
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="quietorbit")
     assert user.password.startswith(("argon2", "md5"))
@@ -39,19 +44,33 @@ def test_it_signs_up_with_a_default_pseud_and_logs_in() -> None:
         ("newuser", PASSWORD, PASSWORD + "x", "differ"),
     ],
 )
-def test_it_refuses_bad_sign_ups_with_a_reason(username: str, password: str, again: str, message: str) -> None:
-    response = Client().post("/signup/", {
-        "username": username, "email": "x@example.org", "password": password, "password_again": again,
-    })
+def test_it_refuses_bad_sign_ups_with_a_reason(
+    username: str, password: str, again: str, message: str
+) -> None:
+    response = Client().post(
+        "/signup/",
+        {
+            "username": username,
+            "email": "x@example.org",
+            "password": password,
+            "password_again": again,
+        },
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not User.objects.filter(username=username).exists()
 
 
 def test_it_refuses_a_taken_username_in_any_case(author: User) -> None:
-    response = Client().post("/signup/", {
-        "username": "AUTHOR", "email": "x@example.org", "password": PASSWORD, "password_again": PASSWORD,
-    })
+    response = Client().post(
+        "/signup/",
+        {
+            "username": "AUTHOR",
+            "email": "x@example.org",
+            "password": PASSWORD,
+            "password_again": PASSWORD,
+        },
+    )
     assert "taken" in response.content.decode()
 
 
@@ -70,7 +89,9 @@ def test_it_logs_in_and_rotates_the_session(author: User) -> None:
 def test_it_throttles_failed_log_ins_per_account(author: User) -> None:
     client = Client()
     for _ in range(5):
-        assert client.post("/login/", {"username": "author", "password": "wrong"}).status_code == 200
+        assert (
+            client.post("/login/", {"username": "author", "password": "wrong"}).status_code == 200
+        )
     response = client.post("/login/", {"username": "author", "password": PASSWORD})
     assert response.status_code == 429
     assert "Too many failed log-ins" in response.content.decode()
@@ -84,17 +105,23 @@ def test_it_throttles_failed_log_ins_per_address(author: User, settings: object)
     assert LoginFailure.objects.filter(address="203.0.113.9").count() == 20
     response = client.post("/login/", {"username": "author", "password": PASSWORD})
     assert response.status_code == 429
-    other = Client(REMOTE_ADDR="198.51.100.7").post("/login/", {"username": "author", "password": PASSWORD})
+    other = Client(REMOTE_ADDR="198.51.100.7").post(
+        "/login/", {"username": "author", "password": PASSWORD}
+    )
     assert other.status_code == 302
 
 
 def test_it_changes_the_password(author: User) -> None:
     client = Client()
     client.force_login(author)
-    response = client.post("/password/change/", {
-        "old_password": PASSWORD, "new_password1": "a new long passphrase 99",
-        "new_password2": "a new long passphrase 99",
-    })
+    response = client.post(
+        "/password/change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a new long passphrase 99",
+            "new_password2": "a new long passphrase 99",
+        },
+    )
     assert response.status_code == 302
     author.refresh_from_db()
     assert author.check_password("a new long passphrase 99")
@@ -108,7 +135,10 @@ def test_it_resets_a_forgotten_password_by_email(author: User) -> None:
     assert link
     response = client.get(link.group(1), follow=True)
     form_url = response.redirect_chain[-1][0]
-    client.post(form_url, {"new_password1": "brand new passphrase 7", "new_password2": "brand new passphrase 7"})
+    client.post(
+        form_url,
+        {"new_password1": "brand new passphrase 7", "new_password2": "brand new passphrase 7"},
+    )
     author.refresh_from_db()
     assert author.check_password("brand new passphrase 7")
 

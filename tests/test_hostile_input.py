@@ -54,12 +54,25 @@ def test_every_text_field_takes_the_hostile_corpora(author: User) -> None:
     statuses: dict[int, int] = {}
     for index, payload in enumerate(corpus()):
         fmt = ("html", "text", "markdown")[index % 3]
-        response = client.post("/works/new/", {
-            "title": payload[:255], "rating": "general", "fandoms": payload[:150] or "F",
-            "relationships": payload[:150], "characters": payload[:150], "freeforms": payload[:150],
-            "text_format": fmt, "summary": payload, "notes": payload, "end_notes": payload,
-            "language": "en", "chapter_title": payload[:255], "text": payload + " words", "intent": "post",
-        })
+        response = client.post(
+            "/works/new/",
+            {
+                "title": payload[:255],
+                "rating": "general",
+                "fandoms": payload[:150] or "F",
+                "relationships": payload[:150],
+                "characters": payload[:150],
+                "freeforms": payload[:150],
+                "text_format": fmt,
+                "summary": payload,
+                "notes": payload,
+                "end_notes": payload,
+                "language": "en",
+                "chapter_title": payload[:255],
+                "text": payload + " words",
+                "intent": "post",
+            },
+        )
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         assert response.status_code in (200, 302), (payload, response.status_code)
         if response.status_code == 302:
@@ -76,7 +89,14 @@ def test_every_text_field_takes_the_hostile_corpora(author: User) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["page=%00", "page=" + "9" * 400, "page=<script>", "view=full%00", "page=1&page=2", "q=" + "x" * 5000],
+    [
+        "page=%00",
+        "page=" + "9" * 400,
+        "page=<script>",
+        "view=full%00",
+        "page=1&page=2",
+        "q=" + "x" * 5000,
+    ],
 )
 def test_query_strings_never_break_a_page(author: User, query: str) -> None:
     Client().get("/")
@@ -86,8 +106,14 @@ def test_query_strings_never_break_a_page(author: User, query: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/tags/%00/", "/tags/" + "a" * 3000 + "/", "/users/%3Cscript%3E/", "/works/99999999999999999999/",
-     "/users/..%2F..%2Fetc/", "/tags/*s*/works/"],
+    [
+        "/tags/%00/",
+        "/tags/" + "a" * 3000 + "/",
+        "/users/%3Cscript%3E/",
+        "/works/99999999999999999999/",
+        "/users/..%2F..%2Fetc/",
+        "/tags/*s*/works/",
+    ],
 )
 def test_odd_paths_are_404_not_500(path: str) -> None:
     assert Client().get(path).status_code == 404
@@ -118,7 +144,9 @@ def test_forms_carry_csrf_tokens(author: User) -> None:
 
 def test_preferences_only_store_known_values() -> None:
     client = Client()
-    client.post("/preferences/", {"theme": "dark", "text_size": "large", "next": "https://evil.example/"})
+    client.post(
+        "/preferences/", {"theme": "dark", "text_size": "large", "next": "https://evil.example/"}
+    )
     assert client.cookies["theme"].value == "dark"
     page = client.get("/").content.decode()
     assert 'data-theme="dark"' in page and 'data-text-size="large"' in page

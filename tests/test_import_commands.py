@@ -29,16 +29,35 @@ def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FICARCHIVE_DATA_DIR": str(data_dir)}
     env.pop("FICARCHIVE_DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "ficarchive", *args], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-m", "ficarchive", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
 
 
 def test_dry_run_json_of_the_real_chapter(tmp_path: Path) -> None:
-    result = run_cli("import", str(STORY), "--author", "x", "--dry-run", "--json", data_dir=tmp_path)
+    result = run_cli(
+        "import", str(STORY), "--author", "x", "--dry-run", "--json", data_dir=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     work = json.loads(result.stdout)
-    for key in ("title", "summary", "notes", "end_notes", "rating", "fandoms", "characters",
-                "relationships", "tags", "chapters", "suggested_characters", "encoding", "warnings"):
+    for key in (
+        "title",
+        "summary",
+        "notes",
+        "end_notes",
+        "rating",
+        "fandoms",
+        "characters",
+        "relationships",
+        "tags",
+        "chapters",
+        "suggested_characters",
+        "encoding",
+        "warnings",
+    ):
         assert key in work
     assert "Author" in work["notes"] and "Disclaimer:" in work["notes"]
     assert len(work["chapters"]) == 1
@@ -47,13 +66,18 @@ def test_dry_run_json_of_the_real_chapter(tmp_path: Path) -> None:
     assert chapter["word_count"] == 4244
     assert "`" not in json.dumps(work, ensure_ascii=False)
     assert {"Julia", "Vicious", "Spike"} <= set(work["suggested_characters"])
-    assert "hosted at explains" in chapter["html"]
+    assert "hosted at explains" in work["notes"]
+    assert chapter["html"].startswith('<p id="p1">The way I recall the events now, everything was gray.')
 
 
-def test_cli_needs_a_title_when_the_file_has_none(tmp_path: Path) -> None:
-    result = run_cli("import", str(STORY), "--author", "x", "--dry-run", data_dir=tmp_path)
-    assert result.returncode == 2
-    assert "--title" in result.stderr
+def test_cli_needs_a_title_when_the_file_has_none(
+    author: User, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import", str(STORY), "--author", "author", "--fandom", "Cowboy Bebop")
+    assert exit_info.value.code == 2
+    assert "--title" in capsys.readouterr().err
+    assert not Work.objects.exists()
 
 
 def test_cli_rejects_bad_files_with_exit_code_2(tmp_path: Path) -> None:
@@ -71,7 +95,9 @@ def test_cli_rejects_bad_files_with_exit_code_2(tmp_path: Path) -> None:
         assert str(path) in result.stderr
 
 
-def test_cli_imports_and_prints_id_and_path(author: User, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_imports_and_prints_id_and_path(
+    author: User, capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("import", str(RAIN), "--author", "author")
     out = capsys.readouterr().out.strip()
     work = Work.objects.get()
@@ -79,7 +105,11 @@ def test_cli_imports_and_prints_id_and_path(author: User, capsys: pytest.Capture
     assert work.title == "Rain over Ganymede"
     assert work.status == Status.POSTED
     assert work.rating == "teen"
-    assert [c.title for c in work.chapters.order_by("position")] == ["The Long Shift", "Pressure", "The Airlock"]
+    assert [c.title for c in work.chapters.order_by("position")] == [
+        "The Long Shift",
+        "Pressure",
+        "The Airlock",
+    ]
     assert work.chapter_count == 3
     assert "’" in work.chapters.get(position=1).html
 
@@ -105,7 +135,9 @@ def test_cli_wants_a_fandom_to_post(author: User) -> None:
         call_command("import", str(STORY), "--author", "author", "--title", "Gray")
     assert exit_info.value.code == 2
     assert not Work.objects.exists()
-    call_command("import", str(STORY), "--author", "author", "--title", "Gray", "--fandom", "Cowboy Bebop")
+    call_command(
+        "import", str(STORY), "--author", "author", "--title", "Gray", "--fandom", "Cowboy Bebop"
+    )
     assert Work.objects.get().fandoms[0].name == "Cowboy Bebop"
 
 
@@ -129,7 +161,9 @@ def upload(name: str, data: bytes) -> SimpleUploadedFile:
 def test_web_import_makes_a_draft(author: User) -> None:
     client = Client()
     client.force_login(author)
-    response = client.post("/works/import/", {"file": upload(RAIN.name, RAIN.read_bytes()), "title": ""})
+    response = client.post(
+        "/works/import/", {"file": upload(RAIN.name, RAIN.read_bytes()), "title": ""}
+    )
     work = Work.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/works/{work.pk}/edit/"
@@ -148,7 +182,9 @@ def test_web_import_makes_a_draft(author: User) -> None:
         ("notitle.txt", b"Just one paragraph of story text here.", "title"),
     ],
 )
-def test_web_import_rejects_bad_files_with_a_message(author: User, name: str, data: bytes, message: str) -> None:
+def test_web_import_rejects_bad_files_with_a_message(
+    author: User, name: str, data: bytes, message: str
+) -> None:
     client = Client()
     client.force_login(author)
     response = client.post("/works/import/", {"file": upload(name, data)})
@@ -161,7 +197,9 @@ def test_web_import_rejects_bad_files_with_a_message(author: User, name: str, da
 def test_web_import_rejects_a_file_over_the_limit(author: User) -> None:
     client = Client()
     client.force_login(author)
-    response = client.post("/works/import/", {"file": upload("big.txt", b"word " * (3 * 1024 * 1024))})
+    response = client.post(
+        "/works/import/", {"file": upload("big.txt", b"word " * (3 * 1024 * 1024))}
+    )
     assert response.status_code == 200
     assert b"limit" in response.content
     assert not Work.objects.exists()

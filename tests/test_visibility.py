@@ -44,12 +44,20 @@ def test_it_sends_guests_to_log_in_for_a_registered_only_work(author: User, read
     assert client_for(reader).get(f"/works/{work.pk}/").status_code == 200
 
 
-def test_it_keeps_hidden_works_out_of_every_list(author: User, reader: User, stranger: User) -> None:
+def test_it_keeps_hidden_works_out_of_every_list(
+    author: User, reader: User, stranger: User
+) -> None:
     make_work(author, "Public Story")
     make_work(author, "Members Story", restricted=True)
     make_work(author, "Secret Draft", draft=True)
-    pages = ["/", "/works/", "/users/author/", "/users/author/pseuds/author/", "/tags/Cowboy Bebop/",
-             "/tags/Cowboy Bebop/works/"]
+    pages = [
+        "/",
+        "/works/",
+        "/users/author/",
+        "/users/author/pseuds/author/",
+        "/tags/Cowboy Bebop/",
+        "/tags/Cowboy Bebop/works/",
+    ]
     for url in pages:
         guest = client_for(None).get(url).content.decode()
         assert "Public Story" in guest, url
@@ -78,10 +86,14 @@ def test_it_hides_draft_chapters_from_readers(author: User, reader: User) -> Non
     from ficarchive.works.actions import ChapterInput, add_chapter
 
     work = make_work(author)
-    add_chapter(author, work, ChapterInput(text="Secret second chapter", text_format="text"), draft=True)
+    add_chapter(
+        author, work, ChapterInput(text="Secret second chapter", text_format="text"), draft=True
+    )
     assert b"Secret second chapter" not in client_for(reader).get(f"/works/{work.pk}/full/").content
     assert client_for(reader).get(f"/works/{work.pk}/chapters/2/").status_code == 404
-    assert b"Secret second chapter" in client_for(author).get(f"/works/{work.pk}/chapters/2/").content
+    assert (
+        b"Secret second chapter" in client_for(author).get(f"/works/{work.pk}/chapters/2/").content
+    )
 
 
 @pytest.mark.parametrize("url", ["/", "/works/", "/tags/Cowboy Bebop/works/", "/users/author/"])

@@ -29,9 +29,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("works/<int:work_id>/post/", works.post_draft, name="post_draft"),
     path("works/<int:work_id>/chapters/new/", works.new_chapter, name="new_chapter"),
     path("works/<int:work_id>/chapters/order/", works.reorder_chapters, name="reorder_chapters"),
-    path("works/<int:work_id>/chapters/<int:position>/edit/", works.edit_chapter, name="edit_chapter"),
-    path("works/<int:work_id>/chapters/<int:position>/delete/", works.delete_chapter, name="delete_chapter"),
-    path("works/<int:work_id>/chapters/<int:position>/post/", works.post_chapter, name="post_chapter"),
+    path(
+        "works/<int:work_id>/chapters/<int:position>/edit/", works.edit_chapter, name="edit_chapter"
+    ),
+    path(
+        "works/<int:work_id>/chapters/<int:position>/delete/",
+        works.delete_chapter,
+        name="delete_chapter",
+    ),
+    path(
+        "works/<int:work_id>/chapters/<int:position>/post/", works.post_chapter, name="post_chapter"
+    ),
     # Tags
     path("tags/<tag:name>/", tags.tag_detail, name="tag"),
     path("tags/<tag:name>/works/", tags.tag_works, name="tag_works"),
@@ -46,7 +54,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(
-            template_name="accounts/form_page.html", success_url="/password/change/done/",
+            template_name="accounts/form_page.html",
+            success_url="/password/change/done/",
             extra_context={"title": "Change password", "button": "Change password"},
         ),
         name="password_change",
@@ -85,7 +94,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "password/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/form_page.html", success_url="/password/reset/done/",
+            template_name="accounts/form_page.html",
+            success_url="/password/reset/done/",
             extra_context={"title": "Choose a new password", "button": "Set password"},
         ),
         name="password_reset_confirm",
@@ -94,7 +104,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "password/reset/done/",
         auth_views.PasswordResetCompleteView.as_view(
             template_name="accounts/message_page.html",
-            extra_context={"title": "Password set", "message": "Your new password is set: log in with it."},
+            extra_context={
+                "title": "Password set",
+                "message": "Your new password is set: log in with it.",
+            },
         ),
         name="password_reset_complete",
     ),

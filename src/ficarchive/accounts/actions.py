@@ -15,7 +15,16 @@ from ficarchive.accounts.models import LoginFailure, Pseud, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,40}$")
 PSEUD_RE = re.compile(r"^[\w .\-]{1,40}$")
-RESERVED_NAMES = {"admin", "administrator", "root", "system", "moderator", "staff", "api", "anonymous"}
+RESERVED_NAMES = {
+    "admin",
+    "administrator",
+    "root",
+    "system",
+    "moderator",
+    "staff",
+    "api",
+    "anonymous",
+}
 
 
 def validate_username(username: str) -> None:

@@ -11,21 +11,27 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 
 class SignUpForm(forms.Form):
     username = forms.CharField(
-        label="Username", max_length=40,
+        label="Username",
+        max_length=40,
         help_text="3 to 40 characters: letters, digits and underscores.",
         widget=forms.TextInput(attrs={"autocomplete": "username"}),
     )
     email = forms.EmailField(
-        label="Email", help_text="For password resets; never shown to others.",
+        label="Email",
+        help_text="For password resets; never shown to others.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password = forms.CharField(
-        label="Password", strip=False, max_length=1024,
+        label="Password",
+        strip=False,
+        max_length=1024,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validators_help_text_html(),
     )
     password_again = forms.CharField(
-        label="Password again", strip=False, max_length=1024,
+        label="Password again",
+        strip=False,
+        max_length=1024,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -48,5 +54,8 @@ class LoginForm(AuthenticationForm):
 class PseudForm(forms.Form):
     name = forms.CharField(label="Pseud name", max_length=40)
     description = forms.CharField(
-        label="Description", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label="Description",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

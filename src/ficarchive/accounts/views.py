@@ -23,7 +23,9 @@ from ficarchive.works.models import Work
 def client_address(request: HttpRequest) -> str:
     """Return the client's IP address, trusting X-Forwarded-For only behind known proxies."""
     if settings.TRUSTED_PROXIES > 0:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        forwarded = [
+            a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+        ]
         if len(forwarded) >= settings.TRUSTED_PROXIES:
             return forwarded[-settings.TRUSTED_PROXIES]
     return str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104
@@ -36,7 +38,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = actions.sign_up(
-                form.cleaned_data["username"], form.cleaned_data["email"], form.cleaned_data["password"]
+                form.cleaned_data["username"],
+                form.cleaned_data["email"],
+                form.cleaned_data["password"],
             )
         except ValidationError as error:
             for message in error.messages:
@@ -93,10 +97,14 @@ def user_page(request: HttpRequest, username: str) -> HttpResponse:
     posted = works.posted().for_listing().order_by("-updated_at", "-pk")
     drafts = works.filter(status="draft").for_listing().order_by("-created_at") if is_self else []
     return render(
-        request, "accounts/user.html",
+        request,
+        "accounts/user.html",
         {
-            "owner": owner, "pseuds": list(owner.pseuds.all()), "works": list(posted[:100]),
-            "drafts": list(drafts), "is_self": is_self,
+            "owner": owner,
+            "pseuds": list(owner.pseuds.all()),
+            "works": list(posted[:100]),
+            "drafts": list(drafts),
+            "is_self": is_self,
         },
     )
 
@@ -107,10 +115,15 @@ def pseud_page(request: HttpRequest, username: str, pseud: str) -> HttpResponse:
     if found is None:
         raise Http404("No such pseud.")
     works = (
-        Work.objects.visible_to(request.user).posted()
-        .filter(creatorships__pseud=found).for_listing().order_by("-updated_at", "-pk")
+        Work.objects.visible_to(request.user)
+        .posted()
+        .filter(creatorships__pseud=found)
+        .for_listing()
+        .order_by("-updated_at", "-pk")
     )
-    return render(request, "accounts/pseud.html", {"owner": owner, "pseud": found, "works": list(works[:100])})
+    return render(
+        request, "accounts/pseud.html", {"owner": owner, "pseud": found, "works": list(works[:100])}
+    )
 
 
 @login_required
@@ -120,14 +133,18 @@ def manage_pseuds(request: HttpRequest) -> HttpResponse:
     form = PseudForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            pseud = actions.add_pseud(user, form.cleaned_data["name"], form.cleaned_data["description"])
+            pseud = actions.add_pseud(
+                user, form.cleaned_data["name"], form.cleaned_data["description"]
+            )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error("name", message)
         else:
             messages.success(request, f"Pseud “{pseud.name}” added.")
             return redirect("/pseuds/")
-    return render(request, "accounts/pseuds.html", {"form": form, "pseuds": list(user.pseuds.all())})
+    return render(
+        request, "accounts/pseuds.html", {"form": form, "pseuds": list(user.pseuds.all())}
+    )
 
 
 def safe_next(request: HttpRequest, fallback: str = "/") -> str:

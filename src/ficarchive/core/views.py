@@ -23,7 +23,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     elif theme == "auto":
         response.delete_cookie(THEME_COOKIE)
     if size in TEXT_SIZES:
-        response.set_cookie(TEXT_SIZE_COOKIE, size, max_age=ONE_YEAR, samesite="Lax", httponly=False)
+        response.set_cookie(
+            TEXT_SIZE_COOKIE, size, max_age=ONE_YEAR, samesite="Lax", httponly=False
+        )
     return response
 
 

@@ -45,8 +45,9 @@ class Character:
 class Setting:
     """The places, things and institution that a fandom's stories happen around.
 
-    Places and things are lowercase noun phrases ("the west tower", "the sealed letter"); `group`
-    is the institution or crowd the characters answer to ("the Court")."""
+    Places and things are lowercase noun phrases ("the west tower", "the sealed letter"), and
+    places must read well after "in"; `group` is the institution or crowd the characters answer
+    to ("the Court")."""
 
     places: tuple[str, ...]
     things: tuple[str, ...]
@@ -126,7 +127,7 @@ _TRANSITIONS = (
     "Much later",
     "The next morning",
     "Two weeks later",
-    "Near dark",
+    "Five days later",
     "Afterwards",
 )
 _WEATHER = (
@@ -196,7 +197,7 @@ _OPENERS = (
     "{transition}, {B} knocked on {A.their} door.",
     "{A} was the first to arrive, as usual.",
     "{moment}, {place} smelled of dust and old paper and something burning.",
-    "{transition}, nobody had said a word about it, which was somehow worse.",
+    "{transition}, nobody had said a word about it to {A}, which was somehow worse.",
     "By the time {A} reached {place}, {weather}.",
     "{B} was waiting in {place}, which {A} should have expected.",
 )
@@ -347,21 +348,18 @@ _EXCLAMATIONS = (
     "Give that back!",
     "Don't you dare!",
 )
-_REPLIES = (
+_REPLIES = (  # answers that fit any question
     "Maybe.",
     "Not really.",
     "I don't know. Yes?",
-    "Always.",
     "Ask me again tomorrow.",
-    "You know I do.",
-    "Not yet.",
     "That depends on who's asking.",
-    "Mostly.",
-    "I'll manage.",
-    "No. But I will be.",
     "Does it matter?",
-    "Long enough.",
     "I was hoping you wouldn't ask.",
+    "You really want to know?",
+    "Honestly? I'm not sure.",
+    "Not now. Later, maybe.",
+    "You already know the answer to that.",
 )
 _SAID = ("said", "said", "said", "murmured", "admitted", "muttered", "said quietly", "said at last")
 _ASKED = ("asked", "asked", "asked quietly", "wanted to know")

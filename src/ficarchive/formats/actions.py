@@ -44,8 +44,12 @@ def import_parsed_work(
     data = work_input_from_parsed(parsed, title=title)
     chapters = [
         actions.ChapterInput(
-            text=c.html, text_format=TextFormat.HTML, title=c.title, summary=c.summary,
-            notes=c.notes, end_notes=c.end_notes,
+            text=c.html,
+            text_format=TextFormat.HTML,
+            title=c.title,
+            summary=c.summary,
+            notes=c.notes,
+            end_notes=c.end_notes,
         )
         for c in parsed.chapters
     ]

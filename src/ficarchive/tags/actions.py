@@ -63,8 +63,7 @@ def find_or_create_tags(tag_type: str, names: Iterable[str]) -> list[Tag]:
         return []
     keys = {n.lower() for n in wanted}
     existing = {
-        t.name.lower(): t
-        for t in Tag.objects.annotate(key=Lower("name")).filter(key__in=keys)
+        t.name.lower(): t for t in Tag.objects.annotate(key=Lower("name")).filter(key__in=keys)
     }
     result: list[Tag] = []
     for name in wanted:
@@ -79,6 +78,15 @@ def find_or_create_tags(tag_type: str, names: Iterable[str]) -> list[Tag]:
         if tag not in result:
             result.append(tag)
     return result
+
+
+def fixed_tags(tag_type: str, names: Iterable[str]) -> list[Tag]:
+    """Return the fixed warning or category tags with these names (validated by the caller),
+    creating any that a flushed database lost."""
+    return [
+        Tag.objects.get_or_create(name=name, defaults={"type": tag_type, "canonical": True})[0]
+        for name in names
+    ]
 
 
 def ensure_fixed_tags() -> None:

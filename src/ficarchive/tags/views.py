@@ -9,6 +9,7 @@ from ficarchive.core.pagination import paginate
 from ficarchive.tags.models import Tag
 from ficarchive.works.models import Work, WorkQuerySet
 
+
 def _tag(name: str) -> Tag:
     tag = Tag.objects.filter(name__iexact=name).first()
     if tag is None:
@@ -18,8 +19,11 @@ def _tag(name: str) -> Tag:
 
 def _tagged_works(request: HttpRequest, tag: Tag) -> WorkQuerySet:
     return (
-        Work.objects.visible_to(request.user).posted()
-        .filter(worktags__tag=tag).for_listing().order_by("-updated_at", "-pk")
+        Work.objects.visible_to(request.user)
+        .posted()
+        .filter(worktags__tag=tag)
+        .for_listing()
+        .order_by("-updated_at", "-pk")
     )
 
 
@@ -27,7 +31,8 @@ def tag_detail(request: HttpRequest, name: str) -> HttpResponse:
     tag = _tag(name)
     works = _tagged_works(request, tag)
     return render(
-        request, "tags/tag_detail.html",
+        request,
+        "tags/tag_detail.html",
         {"tag": tag, "works": list(works[:10]), "count": works.count()},
     )
 

@@ -34,7 +34,9 @@ class UndecodableError(ValueError):
     """The bytes are not text we can decode; ``str(error)`` tells the user what to do."""
 
 
-_SAVE_AS_UTF8 = "Save it as plain text in UTF-8 (most editors offer this under “Save as”) and try again."
+_SAVE_AS_UTF8 = (
+    "Save it as plain text in UTF-8 (most editors offer this under “Save as”) and try again."
+)
 
 
 def _binary_error() -> UndecodableError:

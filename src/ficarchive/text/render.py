@@ -14,7 +14,7 @@ from typing import Literal, get_args
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ficarchive.text.htmlscan import BLOCK_TAGS, number_paragraphs_and_count
+from ficarchive.text.htmlscan import BLOCK_TAGS, html_to_text, number_paragraphs_and_count
 from ficarchive.text.normalize import (
     fix_apostrophes,
     normalize_text,
@@ -123,9 +123,9 @@ def _scene_breaks_to_hr(tokens: list[Token]) -> list[Token]:
             and tokens[index + 2].type in ("paragraph_close", "heading_close")
         ):
             content = tokens[index + 1].content
-            if (token.type == "paragraph_open" and "\n" not in content and is_scene_break(content)) or (
-                token.type == "heading_open" and token.tag == "h1" and not content.strip()
-            ):
+            if (
+                token.type == "paragraph_open" and "\n" not in content and is_scene_break(content)
+            ) or (token.type == "heading_open" and token.tag == "h1" and not content.strip()):
                 hr = Token("hr", "hr", 0, map=token.map, level=token.level, markup="***")
                 hr.block = True
                 out.append(hr)
@@ -142,87 +142,184 @@ def markdown_to_html(text: str) -> str:
     text = _unclosed_tilde_fences_to_breaks(text)
     env: dict[str, object] = {}
     tokens = _scene_breaks_to_hr(_MARKDOWN.parse(text, env))
-    return _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env)
+    return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env))
 
 
 # ---------------------------------------------------------------------- html
 
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
-_BR = re.compile(r"<br>")
-_BREAKS_THEN_SPACE = re.compile(r"(?:<br>\s*){2,}")
-_PARAGRAPH_GAP = re.compile(r"\n[ \t]*\n\s*")
-_VOID = frozenset({"br", "hr", "img", "col"})
+_PIECES = re.compile(r"(<[^>]*>)")
+_SANITIZED_TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)[^>]*>")
+_TAG_NAME = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+_VOID = frozenset({"br", "hr", "img", "col", "wbr"})
+_WRAP_PASSES = 3
+_CODE_TAGS = frozenset({"code", "pre"})
 
 
 def _fix_text_nodes(markup: str) -> str:
-    """Return sanitized markup with apostrophes fixed in text between tags only."""
+    """Return sanitized markup with apostrophes fixed in its text, outside code and pre
+    elements (where backticks may be meant)."""
     if "`" not in markup and "''" not in markup:
         return markup
-    pieces = re.split(r"(<[^>]*>)", markup)
-    return "".join(
-        piece if piece.startswith("<") else fix_apostrophes(piece) for piece in pieces
-    )
+    pieces = _PIECES.split(markup)
+    code_depth = 0
+    for index, piece in enumerate(pieces):
+        if piece.startswith("<"):
+            match = _SANITIZED_TAG.match(piece)
+            if match and match.group(2) in _CODE_TAGS:
+                code_depth = max(0, code_depth + (-1 if match.group(1) else 1))
+        elif piece and not code_depth:
+            pieces[index] = fix_apostrophes(piece)
+    return "".join(pieces)
 
 
-def _wrap_inline_run(run: str) -> str:
-    """Return a run of top-level inline content as paragraphs: blank lines or two or more
-    ``<br>`` end a paragraph, a single newline becomes ``<br>``."""
-    if not run.strip():
-        return run
-    paragraphs: list[str] = []
-    for chunk in _BREAKS_THEN_SPACE.split(run):
-        for part in _PARAGRAPH_GAP.split(chunk):
-            part = part.strip()
-            while part.startswith("<br>"):
-                part = part[4:].lstrip()
-            while part.endswith("<br>"):
-                part = part[:-4].rstrip()
-            if part:
-                part = re.sub(r"(?<!<br>)\n(?!<br>)", "<br>\n", part)
-                paragraphs.append("<p>" + part + "</p>")
-    return "\n".join(paragraphs)
+class _ParagraphBuilder:
+    """Collects top-level inline content into paragraphs: a blank line or two line breaks
+    end a paragraph; a single newline or ``<br>`` inside one is a ``<br>``."""
+
+    def __init__(self) -> None:
+        self.paragraphs: list[str] = []
+        self._current: list[str] = []
+        self._breaks = 0
+        self._space = False
+
+    @property
+    def collecting(self) -> bool:
+        """True while a paragraph has content or is waiting to be written out."""
+        return bool(self._current or self.paragraphs)
+
+    def _content(self, markup: str) -> None:
+        if self._current:
+            if self._breaks >= 2:
+                self.end()
+            elif self._breaks == 1:
+                self._current.append("<br>\n")
+            elif self._space:
+                self._current.append(" ")
+        self._current.append(markup)
+        self._breaks = 0
+        self._space = False
+
+    def text(self, text: str) -> None:
+        lines = text.split("\n")
+        for index, line in enumerate(lines):
+            if index:
+                self._breaks += 1
+            if line.strip():
+                if line[:1].isspace():
+                    self._space = True
+                self._content(line.strip())
+                if line[-1:].isspace():
+                    self._space = True
+            elif line:
+                self._space = True
+
+    def line_break(self) -> None:
+        self._breaks += 1
+
+    def element(self, markup: str) -> None:
+        self._content(markup)
+
+    def end(self) -> None:
+        if self._current:
+            self.paragraphs.append("<p>" + "".join(self._current) + "</p>")
+        self._current = []
+        self._breaks = 0
+        self._space = False
 
 
 def wrap_bare_inline_content(markup: str) -> str:
     """Return sanitized markup where text and inline elements that sit at the top level
-    (outside any block element) are wrapped in paragraphs."""
+    (outside any block element) are wrapped in paragraphs. Whitespace between top-level
+    blocks is kept as it is."""
     out: list[str] = []
-    run: list[str] = []
-    depth = 0  # depth inside top-level block elements
-    position = 0
-    for match in _TAG.finditer(markup):
-        closing, name = match.group(1) == "/", match.group(2).lower()
-        before = markup[position : match.start()]
-        position = match.end()
-        if depth == 0:
-            run.append(before)
-            if name in BLOCK_TAGS:
-                out.append(_wrap_inline_run("".join(run)))
-                run = []
-                out.append(match.group())
-                if not closing and name not in _VOID:
-                    depth = 1
-            else:
-                run.append(match.group())
+    builder = _ParagraphBuilder()
+    inline: list[str] = []  # pieces of the top-level inline element being collected
+    block_depth = 0
+    inline_depth = 0
+
+    def flush() -> None:
+        builder.end()
+        if builder.paragraphs:
+            out.append("\n".join(builder.paragraphs))
+            builder.paragraphs = []
+
+    pieces = _PIECES.split(markup)
+    if len(pieces) == 1 and not markup.strip():
+        return markup
+    for piece in pieces:
+        if not piece:
             continue
-        out.append(before)
-        out.append(match.group())
-        if name in BLOCK_TAGS and name not in _VOID:
-            depth += -1 if closing else 1
-    tail = markup[position:]
-    if depth == 0:
-        out.append(_wrap_inline_run("".join(run) + tail))
-    else:
-        out.append(tail)
+        match = _TAG_NAME.match(piece) if piece.startswith("<") else None
+        if block_depth:
+            out.append(piece)
+            if match and match.group(2).lower() in BLOCK_TAGS:
+                name = match.group(2).lower()
+                if name not in _VOID:
+                    block_depth += -1 if match.group(1) else 1
+            continue
+        if inline_depth:
+            inline.append(piece)
+            if match and match.group(2).lower() not in _VOID:
+                inline_depth += -1 if match.group(1) else 1
+            if inline_depth == 0:
+                builder.element("".join(inline))
+                inline = []
+            continue
+        if match is None:
+            if piece.strip() or builder.collecting:
+                builder.text(piece)
+            else:
+                out.append(piece)
+            continue
+        closing, name = bool(match.group(1)), match.group(2).lower()
+        if name in BLOCK_TAGS:
+            flush()
+            out.append(piece)
+            if not closing and name not in _VOID:
+                block_depth = 1
+        elif name == "br":
+            builder.line_break()
+        elif closing:
+            continue  # a stray end tag; the sanitizer never leaves one
+        elif name in _VOID:
+            builder.element(piece)
+        else:
+            inline = [piece]
+            inline_depth = 1
+    if inline:
+        builder.element("".join(inline))
+    flush()
     return "".join(out)
 
 
-def html_to_clean_html(markup: str) -> str:
-    """Return editor HTML sanitized, with apostrophes fixed in its text and bare top-level
-    text wrapped in paragraphs."""
-    cleaned = sanitize_html(normalize_whitespace_and_controls(markup))
-    wrapped = wrap_bare_inline_content(_fix_text_nodes(cleaned))
-    return sanitize_html(wrapped) if wrapped != cleaned else cleaned
+def has_bare_inline_content(markup: str) -> bool:
+    """Return True if sanitized markup has text or inline elements outside any block."""
+    depth = 0
+    position = 0
+    for match in _SANITIZED_TAG.finditer(markup):
+        name = match.group(2)
+        if depth == 0:
+            if name not in BLOCK_TAGS or markup[position : match.start()].strip():
+                return True
+            if not match.group(1) and name not in _VOID:
+                depth = 1
+        elif name in BLOCK_TAGS and name not in _VOID:
+            depth += -1 if match.group(1) else 1
+        position = match.end()
+    return depth == 0 and bool(markup[position:].strip())
+
+
+def _clean_blocks(markup: str) -> str:
+    """Return sanitized markup with no bare text or inline elements at the top level."""
+    cleaned = sanitize_html(markup)
+    for _ in range(_WRAP_PASSES):
+        if not has_bare_inline_content(cleaned):
+            break
+        wrapped = wrap_bare_inline_content(cleaned)
+        if wrapped == cleaned:
+            break
+        cleaned = sanitize_html(wrapped)
+    return cleaned
 
 
 # -------------------------------------------------------------------- render
@@ -235,12 +332,54 @@ def render_text(source: str, fmt: TextFormat, *, paragraph_ids: bool = True) -> 
     ``<p>`` with text gets ``id="pN"``; otherwise paragraph ids are removed.
     """
     if fmt == "text":
-        converted = sanitize_html(text_to_html(normalize_text(source)))
+        converted = _clean_blocks(text_to_html(normalize_text(source)))
     elif fmt == "markdown":
-        converted = sanitize_html(markdown_to_html(normalize_text(source, markdown=True)))
+        html_source = markdown_to_html(normalize_text(source, markdown=True))
+        converted = _clean_blocks(_fix_text_nodes(sanitize_html(html_source)))
     elif fmt == "html":
-        converted = html_to_clean_html(source)
+        cleaned = sanitize_html(normalize_whitespace_and_controls(source))
+        converted = _clean_blocks(_fix_text_nodes(cleaned))
     else:
         raise ValueError(f"Unknown text format {fmt!r}: use one of {', '.join(TEXT_FORMATS)}.")
     result = number_paragraphs_and_count(converted, paragraph_ids=paragraph_ids)
-    return RenderedText(html=result.html, word_count=result.word_count, paragraphs=result.paragraphs)
+    return RenderedText(
+        html=result.html, word_count=result.word_count, paragraphs=result.paragraphs
+    )
+
+
+# ------------------------------------------------------- markdown structure
+
+
+@dataclass(frozen=True)
+class MarkdownBlock:
+    """A top-level block of a Markdown document, as the renderer sees it."""
+
+    kind: str  # "paragraph", "heading", "hr", "blockquote", "bullet_list", "fence", ...
+    tag: str  # "p", "h1", "hr", ...
+    start: int  # first line, counting from 0
+    end: int  # the line after the block's last line
+    content: str  # the inline source of a paragraph or heading, else ""
+
+
+def markdown_blocks(text: str) -> list[MarkdownBlock]:
+    """Return the top-level blocks of normalized Markdown ``text`` with their line ranges
+    (for importers that split a document at headings)."""
+    text = _unclosed_tilde_fences_to_breaks(text)
+    tokens = _MARKDOWN.parse(text, {})
+    blocks: list[MarkdownBlock] = []
+    for index, token in enumerate(tokens):
+        if token.level != 0 or token.nesting == -1 or token.map is None:
+            continue
+        content = ""
+        if token.type in ("paragraph_open", "heading_open") and index + 1 < len(tokens):
+            content = tokens[index + 1].content
+        kind = token.type.removesuffix("_open")
+        if kind == "heading" and not content.strip():
+            kind = "hr"  # a lone "#" is a scene break
+        blocks.append(MarkdownBlock(kind, token.tag, token.map[0], token.map[1], content))
+    return blocks
+
+
+def markdown_inline_text(source: str) -> str:
+    """Return the plain text of one line of inline Markdown (a heading's content)."""
+    return " ".join(html_to_text(sanitize_html(_MARKDOWN.renderInline(source))).split())

@@ -14,6 +14,8 @@ _SYMBOLS = "*~#=_+\\-\u2013\u2014\u2022\u00b7\u25e6\u25cb\u25cf\u25c7\u25c6\u25c
 _PART = re.compile(f"[{_SYMBOLS}]+|[A-Za-z0-9]+")
 _ALTERNATING = re.compile(r"(?:o[O0])+o|(?:[O0]o)+[O0]|(?:xX)+x|(?:Xx)+X")
 _FRAMED_LETTER = frozenset("xXoO0")
+# Every character a scene break may contain; lines with any other character are text.
+_CANDIDATE = re.compile(f"[\\sxXoO0{_SYMBOLS}]+")
 MAX_SCENE_BREAK_LENGTH = 60
 
 
@@ -21,6 +23,8 @@ def is_scene_break(line: str) -> bool:
     """Return True when ``line`` (one line of text) is a scene-break marker."""
     stripped = line.strip()
     if not stripped or len(stripped) > MAX_SCENE_BREAK_LENGTH:
+        return False
+    if not _CANDIDATE.fullmatch(stripped):
         return False
     has_symbol = False
     framed_letters = False

@@ -15,7 +15,7 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from ficarchive.accounts.models import Pseud, User
-from ficarchive.tags.actions import find_or_create_tags
+from ficarchive.tags.actions import find_or_create_tags, fixed_tags
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES, Tag, TagType
 from ficarchive.text import render_text
 from ficarchive.works.models import (
@@ -156,8 +156,8 @@ def _set_tags(work: Work, data: WorkInput) -> None:
     tags += find_or_create_tags(TagType.RELATIONSHIP, data.relationships)
     tags += find_or_create_tags(TagType.CHARACTER, data.characters)
     tags += find_or_create_tags(TagType.FREEFORM, data.freeforms)
-    tags += list(Tag.objects.filter(type=TagType.WARNING, name__in=data.warnings))
-    tags += list(Tag.objects.filter(type=TagType.CATEGORY, name__in=data.categories))
+    tags += fixed_tags(TagType.WARNING, data.warnings)
+    tags += fixed_tags(TagType.CATEGORY, data.categories)
     wanted = {t.pk for t in tags}
     WorkTag.objects.filter(work=work).exclude(tag_id__in=wanted).delete()
     have = set(WorkTag.objects.filter(work=work).values_list("tag_id", flat=True))
@@ -265,7 +265,9 @@ def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = Fal
     last = Chapter.objects.filter(work=work).aggregate(m=Max("position"))["m"] or 0
     now = timezone.now()
     posted = not draft and work.status == Status.POSTED
-    chapter = Chapter(work=work, position=last + 1, posted=posted, published_at=now if posted else None)
+    chapter = Chapter(
+        work=work, position=last + 1, posted=posted, published_at=now if posted else None
+    )
     _apply_chapter_fields(chapter, data)
     chapter.save()
     if posted:
@@ -323,7 +325,10 @@ def delete_chapter(user: User, chapter: Chapter) -> None:
     if Chapter.objects.filter(work=work).count() <= 1:
         raise ValidationError("This is the work's only chapter: delete the work instead.")
     chapter.delete()
-    _renumber(work, list(Chapter.objects.filter(work=work).order_by("position").values_list("pk", flat=True)))
+    _renumber(
+        work,
+        list(Chapter.objects.filter(work=work).order_by("position").values_list("pk", flat=True)),
+    )
     _refresh_totals(work)
 
 

@@ -13,6 +13,7 @@ from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES
 from ficarchive.works.actions import ChapterInput, WorkInput
 from ficarchive.works.models import (
     CHAPTER_TEXT_MAX,
+    LANGUAGES,
     NOTES_MAX,
     SUMMARY_MAX,
     TITLE_MAX,
@@ -21,16 +22,12 @@ from ficarchive.works.models import (
     Work,
 )
 
-LANGUAGES = [
-    ("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch"),
-    ("it", "Italiano"), ("pt", "Português"), ("ru", "Русский"), ("zh", "中文"),
-    ("ja", "日本語"), ("ko", "한국어"), ("pl", "Polski"), ("nl", "Nederlands"),
-    ("id", "Bahasa Indonesia"), ("tr", "Türkçe"), ("vi", "Tiếng Việt"), ("other", "Other"),
-]
 TAG_HELP = "Separate tags with commas."
 
 
-def _text(label: str, limit: int, rows: int = 4, required: bool = False, help_text: str = "") -> forms.CharField:
+def _text(
+    label: str, limit: int, rows: int = 4, required: bool = False, help_text: str = ""
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
@@ -43,7 +40,10 @@ def _text(label: str, limit: int, rows: int = 4, required: bool = False, help_te
 
 def _tags(label: str, required: bool = False) -> forms.CharField:
     return forms.CharField(
-        label=label, required=required, max_length=5000, help_text=TAG_HELP,
+        label=label,
+        required=required,
+        max_length=5000,
+        help_text=TAG_HELP,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
@@ -53,25 +53,33 @@ class WorkForm(forms.Form):
 
     title = forms.CharField(label="Title", max_length=TITLE_MAX)
     creators = forms.ModelMultipleChoiceField(
-        label="Creators", queryset=Pseud.objects.none(), required=False,
+        label="Creators",
+        queryset=Pseud.objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="The pseuds the work is credited to (your default pseud if none is ticked).",
     )
     rating = forms.ChoiceField(label="Rating", choices=Rating.choices, initial=Rating.NOT_RATED)
     warnings = forms.MultipleChoiceField(
-        label="Archive warnings", choices=[(w, w) for w in ARCHIVE_WARNINGS],
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label="Archive warnings",
+        choices=[(w, w) for w in ARCHIVE_WARNINGS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     categories = forms.MultipleChoiceField(
-        label="Categories", choices=[(c, c) for c in CATEGORIES],
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label="Categories",
+        choices=[(c, c) for c in CATEGORIES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
     fandoms = _tags("Fandoms")
     relationships = _tags("Relationships")
     characters = _tags("Characters")
     freeforms = _tags("Additional tags")
     text_format = forms.ChoiceField(
-        label="Text format", choices=TextFormat.choices, initial=TextFormat.TEXT,
+        label="Text format",
+        choices=TextFormat.choices,
+        initial=TextFormat.TEXT,
         help_text="How the summary, notes and text are written: plain text (blank lines make "
         "paragraphs), Markdown, or HTML.",
     )
@@ -80,7 +88,10 @@ class WorkForm(forms.Form):
     end_notes = _text("End notes", NOTES_MAX, help_text="Shown after the work.")
     language = forms.ChoiceField(label="Language", choices=LANGUAGES, initial="en")
     expected_chapters = forms.IntegerField(
-        label="Chapters expected", required=False, min_value=1, max_value=10_000,
+        label="Chapters expected",
+        required=False,
+        min_value=1,
+        max_value=10_000,
         help_text="Leave empty if you don't know yet (shown as “?”).",
     )
     complete = forms.BooleanField(label="Complete", required=False)
@@ -172,13 +183,19 @@ class ChapterForm(forms.Form):
     chapter_summary = _text("Chapter summary", SUMMARY_MAX, rows=3)
     chapter_notes = _text("Chapter notes", NOTES_MAX, rows=3, help_text="Shown before the chapter.")
     text = forms.CharField(
-        label="Work text", max_length=CHAPTER_TEXT_MAX, strip=False,
+        label="Work text",
+        max_length=CHAPTER_TEXT_MAX,
+        strip=False,
         widget=forms.Textarea(attrs={"rows": 20}),
         help_text=f"Up to {CHAPTER_TEXT_MAX:,} characters.",
         error_messages={"required": "Work text is empty: write or paste the chapter."},
     )
-    chapter_end_notes = _text("Chapter end notes", NOTES_MAX, rows=3, help_text="Shown after the chapter.")
-    chapter_format = forms.ChoiceField(label="Chapter text format", choices=TextFormat.choices, initial=TextFormat.TEXT)
+    chapter_end_notes = _text(
+        "Chapter end notes", NOTES_MAX, rows=3, help_text="Shown after the chapter."
+    )
+    chapter_format = forms.ChoiceField(
+        label="Chapter text format", choices=TextFormat.choices, initial=TextFormat.TEXT
+    )
 
     def __init__(self, *args: Any, first_chapter: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -208,7 +225,9 @@ class ImportForm(forms.Form):
         help_text="Plain text (.txt) or Markdown (.md), up to 10 MB. UTF-8 or Windows-1252.",
     )
     title = forms.CharField(
-        label="Title", max_length=TITLE_MAX, required=False,
+        label="Title",
+        max_length=TITLE_MAX,
+        required=False,
         help_text="Needed if the file does not name one.",
     )
     import_format = forms.ChoiceField(
@@ -226,8 +245,10 @@ class ReorderForm(forms.Form):
         self.chapters = chapters
         for index, chapter in enumerate(chapters, start=1):
             self.fields[f"position_{chapter.pk}"] = forms.IntegerField(
-                label=f"Position of {chapter.display_title}", min_value=1,
-                max_value=len(chapters), initial=index,
+                label=f"Position of {chapter.display_title}",
+                min_value=1,
+                max_value=len(chapters),
+                initial=index,
             )
 
     def ordered_ids(self) -> list[int]:

@@ -41,6 +41,26 @@ class Status(models.TextChoices):
     POSTED = "posted", "Posted"
 
 
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("it", "Italiano"),
+    ("pt", "Português"),
+    ("ru", "Русский"),
+    ("zh", "中文"),
+    ("ja", "日本語"),
+    ("ko", "한국어"),
+    ("pl", "Polski"),
+    ("nl", "Nederlands"),
+    ("id", "Bahasa Indonesia"),
+    ("tr", "Türkçe"),
+    ("vi", "Tiếng Việt"),
+    ("other", "Other"),
+]
+LANGUAGE_NAMES = dict(LANGUAGES)
+
 TITLE_MAX = 255
 SUMMARY_MAX = 1250
 NOTES_MAX = 5000
@@ -54,9 +74,7 @@ class WorkQuerySet(models.QuerySet["Work"]):
 
     def created_by(self, user: User) -> WorkQuerySet:
         """Return works that one of the user's pseuds is credited on."""
-        return self.filter(
-            pk__in=Creatorship.objects.filter(pseud__user=user).values("work_id")
-        )
+        return self.filter(pk__in=Creatorship.objects.filter(pseud__user=user).values("work_id"))
 
     def visible_to(self, user: User | AnonymousUser) -> WorkQuerySet:
         """Return the works this user may read: posted public works for guests; posted works
@@ -87,7 +105,9 @@ class Work(models.Model):
     end_notes = models.TextField(blank=True)
     end_notes_html = models.TextField(blank=True)
     text_format = models.CharField(
-        max_length=10, choices=TextFormat.choices, default=TextFormat.HTML,
+        max_length=10,
+        choices=TextFormat.choices,
+        default=TextFormat.HTML,
         help_text="Format of the summary and notes.",
     )
     rating = models.CharField(max_length=12, choices=Rating.choices, default=Rating.NOT_RATED)
@@ -122,6 +142,11 @@ class Work(models.Model):
         return f"/works/{self.pk}/"
 
     @property
+    def language_name(self) -> str:
+        """Return the language's own name ("Español") or the stored code when unknown."""
+        return LANGUAGE_NAMES.get(self.language, self.language)
+
+    @property
     def is_draft(self) -> bool:
         return self.status == Status.DRAFT
 
@@ -129,7 +154,8 @@ class Work(models.Model):
     def chapters_label(self) -> str:
         """Return posted chapters over expected ones: "3/?", "3/3"."""
         expected = self.expected_chapters
-        if self.complete:
+        if self.complete or expected is not None:
+            # Never "5/3": more chapters than announced means the count grew.
             expected = max(expected or 0, self.chapter_count)
         return f"{self.chapter_count}/{expected if expected else '?'}"
 
@@ -181,6 +207,9 @@ class Creatorship(models.Model):
             models.UniqueConstraint(fields=["work", "pseud"], name="creatorship_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.pseud_id} on {self.work_id}"
+
 
 class WorkTag(models.Model):
     work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="worktags")
@@ -189,6 +218,9 @@ class WorkTag(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["work", "tag"], name="worktag_unique")]
         indexes = [models.Index(fields=["tag", "work"])]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.work_id}"
 
 
 class ChapterQuerySet(models.QuerySet["Chapter"]):
@@ -207,7 +239,9 @@ class Chapter(models.Model):
     end_notes = models.TextField(blank=True)
     end_notes_html = models.TextField(blank=True)
     text = models.TextField()
-    text_format = models.CharField(max_length=10, choices=TextFormat.choices, default=TextFormat.HTML)
+    text_format = models.CharField(
+        max_length=10, choices=TextFormat.choices, default=TextFormat.HTML
+    )
     html = models.TextField()
     word_count = models.PositiveIntegerField(default=0)
     paragraph_count = models.PositiveIntegerField(default=0)
@@ -230,7 +264,9 @@ class Chapter(models.Model):
     @property
     def display_title(self) -> str:
         """Return "Chapter 2: Pressure", or "Chapter 2" for an untitled chapter."""
-        return f"Chapter {self.position}: {self.title}" if self.title else f"Chapter {self.position}"
+        return (
+            f"Chapter {self.position}: {self.title}" if self.title else f"Chapter {self.position}"
+        )
 
 
 if settings.AUTH_USER_MODEL != "accounts.User":  # pragma: no cover

@@ -4,6 +4,7 @@ call actions and render; visibility always comes from Work.objects.visible_to().
 from __future__ import annotations
 
 from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -21,6 +22,7 @@ from ficarchive.works import actions
 from ficarchive.works.forms import ChapterForm, ImportForm, ReorderForm, WorkForm
 from ficarchive.works.models import Chapter, Work
 
+
 class NeedsLogin(Exception):
     """The work exists and is posted for registered users only; the guest must log in."""
 
@@ -35,12 +37,7 @@ def readable_work(request: HttpRequest, work_id: int) -> Work:
 
     Raises NeedsLogin for a guest asking for a registered-only work and Http404 for anything
     else the reader may not see (drafts of others, missing works)."""
-    work = (
-        Work.objects.visible_to(request.user)
-        .for_listing()
-        .filter(pk=work_id)
-        .first()
-    )
+    work = Work.objects.visible_to(request.user).for_listing().filter(pk=work_id).first()
     if work is None:
         if (
             not request.user.is_authenticated
@@ -67,12 +64,16 @@ def _visible_chapters(work: Work, user: Any) -> list[Chapter]:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    works = Work.objects.visible_to(request.user).posted().for_listing().order_by("-updated_at", "-pk")
+    works = (
+        Work.objects.visible_to(request.user).posted().for_listing().order_by("-updated_at", "-pk")
+    )
     return render(request, "works/home.html", {"works": list(works[:PER_PAGE])})
 
 
 def work_list(request: HttpRequest) -> HttpResponse:
-    works = Work.objects.visible_to(request.user).posted().for_listing().order_by("-updated_at", "-pk")
+    works = (
+        Work.objects.visible_to(request.user).posted().for_listing().order_by("-updated_at", "-pk")
+    )
     page, problem = paginate(request, works)
     return render(request, "works/work_list.html", {"page": page, "problem": problem})
 
@@ -97,15 +98,14 @@ def _read(request: HttpRequest, work_id: int, position: int | None, full: bool) 
         return redirect_to_login(request.get_full_path())
     context = _reading_context(request, work)
     chapters: list[Chapter] = context["chapters"]
-    if full or len(chapters) == 1:
-        context.update(shown=chapters, full=True)
-        return render(request, "works/work_detail.html", context)
-    if position is None:
-        index = 0
-    else:
+    index = 0
+    if position is not None:
         index = next((i for i, c in enumerate(chapters) if c.position == position), -1)
         if index < 0:
             raise Http404("No such chapter.")
+    if full or len(chapters) == 1:
+        context.update(shown=chapters, full=True)
+        return render(request, "works/work_detail.html", context)
     context.update(
         shown=[chapters[index]],
         full=False,
@@ -161,14 +161,19 @@ def new_work(request: HttpRequest) -> HttpResponse:
             else:
                 try:
                     work = actions.post_work(
-                        user, work_form.work_input(), chapter_form.chapter_input(fmt),
-                        pseuds=work_form.chosen_pseuds(), draft=intent == "draft",
+                        user,
+                        work_form.work_input(),
+                        chapter_form.chapter_input(fmt),
+                        pseuds=work_form.chosen_pseuds(),
+                        draft=intent == "draft",
                     )
                 except ValidationError as error:
                     _form_error(work_form, error)
                 else:
                     if work.is_draft:
-                        messages.success(request, "Draft saved. Only you can see it until you post it.")
+                        messages.success(
+                            request, "Draft saved. Only you can see it until you post it."
+                        )
                     else:
                         messages.success(request, "Work posted.")
                     return redirect(work.get_absolute_url())
@@ -176,7 +181,8 @@ def new_work(request: HttpRequest) -> HttpResponse:
         work_form = WorkForm(user=user)
         chapter_form = ChapterForm(first_chapter=True)
     return render(
-        request, "works/work_form.html",
+        request,
+        "works/work_form.html",
         {"work_form": work_form, "chapter_form": chapter_form, "preview": preview, "new": True},
     )
 
@@ -243,18 +249,26 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
             intent = request.POST.get("intent", "post")
             data = form.chapter_input()
             if intent == "preview":
-                preview = {"chapter_title": data.title, "chapter": render_text(data.text, data.text_format)}  # type: ignore[arg-type]
+                preview = {
+                    "chapter_title": data.title,
+                    "chapter": render_text(data.text, data.text_format),
+                }  # type: ignore[arg-type]
             else:
                 try:
                     chapter = actions.add_chapter(user, work, data, draft=intent == "draft")
                 except ValidationError as error:
                     _form_error(form, error)
                 else:
-                    messages.success(request, "Chapter saved as a draft." if not chapter.posted else "Chapter posted.")
+                    messages.success(
+                        request,
+                        "Chapter saved as a draft." if not chapter.posted else "Chapter posted.",
+                    )
                     return redirect(f"/works/{work.pk}/chapters/{chapter.position}/")
     else:
         form = ChapterForm(initial={"chapter_format": work.text_format})
-    return render(request, "works/chapter_form.html", {"form": form, "work": work, "preview": preview})
+    return render(
+        request, "works/chapter_form.html", {"form": form, "work": work, "preview": preview}
+    )
 
 
 @login_required
@@ -273,12 +287,19 @@ def edit_chapter(request: HttpRequest, work_id: int, position: int) -> HttpRespo
                 messages.success(request, "Chapter updated.")
                 return redirect(f"/works/{work.pk}/chapters/{chapter.position}/")
     else:
-        form = ChapterForm(initial={
-            "chapter_title": chapter.title, "chapter_summary": chapter.summary,
-            "chapter_notes": chapter.notes, "text": chapter.text,
-            "chapter_end_notes": chapter.end_notes, "chapter_format": chapter.text_format,
-        })
-    return render(request, "works/chapter_form.html", {"form": form, "work": work, "chapter": chapter})
+        form = ChapterForm(
+            initial={
+                "chapter_title": chapter.title,
+                "chapter_summary": chapter.summary,
+                "chapter_notes": chapter.notes,
+                "text": chapter.text,
+                "chapter_end_notes": chapter.end_notes,
+                "chapter_format": chapter.text_format,
+            }
+        )
+    return render(
+        request, "works/chapter_form.html", {"form": form, "work": work, "chapter": chapter}
+    )
 
 
 @login_required
@@ -342,7 +363,9 @@ def import_work(request: HttpRequest) -> HttpResponse:
                         "Split it into several works or chapters."
                     )
                 parsed = parse_file(
-                    upload.read(), filename=upload.name or "", fmt=form.cleaned_data["import_format"] or None,
+                    upload.read(),
+                    filename=upload.name or "",
+                    fmt=form.cleaned_data["import_format"] or None,
                     title=form.cleaned_data["title"] or None,
                 )
                 work = import_parsed_work(user, parsed, draft=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from typing import Any
 
@@ -17,12 +16,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("FICARCHIVE_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("FICARCHIVE_PORT", "8000")))
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("FICARCHIVE_WORKERS", "2")),
+            "--port", type=int, default=int(os.environ.get("FICARCHIVE_PORT", "8000"))
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("FICARCHIVE_WORKERS", "2")),
             help="Worker processes (default 2).",
         )
-        parser.add_argument("--threads", type=int, default=4, help="Threads per worker (default 4).")
+        parser.add_argument(
+            "--threads", type=int, default=4, help="Threads per worker (default 4)."
+        )
         parser.add_argument("--no-migrate", action="store_true", help="Skip migrations.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -34,8 +39,6 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             self.stdout.write("Database is up to date.")
         call_command("collectstatic", interactive=False, verbosity=0)
-        if shutil.which("gunicorn") is None and not _gunicorn_importable():
-            raise CommandError("gunicorn is not installed: run `pip install ficarchive` again.")
         bind = f"{options['host']}:{options['port']}"
         host = options["host"] if ":" not in options["host"] else f"[{options['host']}]"
         self.stdout.write(
@@ -44,23 +47,27 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         argv = [
-            sys.executable, "-m", "gunicorn", "ficarchive.wsgi:application",
-            "--bind", bind,
-            "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
-            "--worker-class", "gthread",
-            "--timeout", "60",
-            "--graceful-timeout", "20",
-            "--access-logfile", "-",
-            "--forwarded-allow-ips", os.environ.get("FICARCHIVE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ficarchive.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--worker-class",
+            "gthread",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "20",
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            os.environ.get("FICARCHIVE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ficarchive.settings")
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, argv)  # noqa: S606 (replace this process: signals reach gunicorn)
 
-
-def _gunicorn_importable() -> bool:
-    try:
-        import gunicorn  # noqa: F401
-    except ImportError:
-        return False
-    return True

@@ -28,10 +28,14 @@ class Command(BaseCommand):
         parser.add_argument("--author", required=True, help="Username of an existing account.")
         parser.add_argument("--title", help="Title (overrides the file's; needed if it has none).")
         parser.add_argument("--format", choices=["text", "markdown"], help="Force the file format.")
-        parser.add_argument("--fandom", action="append", default=[], help="Fandom to add (repeatable).")
+        parser.add_argument(
+            "--fandom", action="append", default=[], help="Fandom to add (repeatable)."
+        )
         parser.add_argument("--draft", action="store_true", help="Save as drafts, not posted.")
         parser.add_argument("--dry-run", action="store_true", help="Parse only; save nothing.")
-        parser.add_argument("--json", action="store_true", help="Print results as JSON (one object a line).")
+        parser.add_argument(
+            "--json", action="store_true", help="Print results as JSON (one object a line)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         author = None
@@ -76,28 +80,36 @@ class Command(BaseCommand):
         for fandom in options["fandom"]:
             if fandom not in parsed.fandoms:
                 parsed.fandoms.append(fandom)
-        if not parsed.title.strip():
-            raise ImportRejected("The file names no title: pass one with --title \"...\".")
         if options["dry_run"]:
             if options["json"]:
                 return json.dumps(parsed.to_json(), ensure_ascii=False)
             return (
-                f"{path}: “{parsed.title}”, {len(parsed.chapters)} chapter(s), "
+                f"{path}: “{parsed.title or '(no title: pass --title)'}”, "
+                f"{len(parsed.chapters)} chapter(s), "
                 f"{sum(c.word_count for c in parsed.chapters):,} words ({parsed.encoding}); "
                 "dry run, nothing saved."
             )
         assert author is not None
+        if not parsed.title.strip():
+            raise ImportRejected('The file names no title: pass one with --title "...".')
         if not parsed.fandoms and not options["draft"]:
             raise ImportRejected(
                 "The file names no fandom, and a work needs one to be posted: pass --fandom "
-                "\"...\", or --draft to save it as a draft and add the fandom on the site."
+                '"...", or --draft to save it as a draft and add the fandom on the site.'
             )
         work = import_parsed_work(author, parsed, draft=options["draft"])
         for warning in parsed.warnings:
             self.stderr.write(f"{path}: note: {warning}")
         if options["json"]:
-            return json.dumps({"file": str(path), "id": work.pk, "url": work.get_absolute_url(),
-                               "title": work.title, "draft": work.is_draft})
+            return json.dumps(
+                {
+                    "file": str(path),
+                    "id": work.pk,
+                    "url": work.get_absolute_url(),
+                    "title": work.title,
+                    "draft": work.is_draft,
+                }
+            )
         return f"{work.pk} {work.get_absolute_url()}"
 
 
@@ -105,5 +117,7 @@ def _message(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     if isinstance(error, OSError):
-        return f"could not read the file ({error.strerror or error}). Check the path and permissions."
+        return (
+            f"could not read the file ({error.strerror or error}). Check the path and permissions."
+        )
     return str(error)

@@ -1,0 +1,98 @@
+"""Suggest character names from story text: capitalized words that are not sentence starts.
+
+A capitalized word in the middle of a sentence is most likely a name. Words are counted
+only when they appear capitalized mid-sentence at least ``min_mid_sentence`` times, are not
+common capitalized words (pronoun I, days, titles...) and are not more often written in lower
+case in the same text (``Gray``/``gray``). Names are ordered by how often they occur anywhere,
+sentence starts included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['\u2019-][A-Za-z\u00c0-\u024f]+)*")
+_POSSESSIVE = re.compile(r"['\u2019]s$", re.IGNORECASE)
+_SENTENCE_END = frozenset(".!?\u2026:;")
+_CLOSING_QUOTES = frozenset("\"'\u201d\u2019)]")
+_OPENING = frozenset("\"'\u201c\u2018([*_-\u2014\u2013")
+
+# Capitalized words that are not names (or not characters) even in mid-sentence.
+_COMMON_CAPITALIZED_WORDS = """
+    I I'm I've I'd I'll Im Ive Id Ill A An The And But Or If So Oh Ah Eh Hm Hmm Um Uh Ok Okay
+    OK Yes No Yeah Nope Well Mr Mrs Ms Miss Mister Dr Doctor Sir Madam Lady Lord Master Captain
+    Professor Aunt Uncle Mom Mum Dad Mother Father Grandma Grandpa God Gods Hell Heaven
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
+    June July August September October November December Christmas Chapter Prologue Epilogue
+    Part Author Note Notes Disclaimer English TV
+"""
+COMMON_CAPITALIZED: frozenset[str] = frozenset(_COMMON_CAPITALIZED_WORDS.split())
+
+
+def _is_sentence_start(text: str, start: int) -> bool:
+    """Return True when the word at ``start`` begins a sentence (or a quotation)."""
+    index = start - 1
+    if index >= 0 and text[index] in _OPENING:
+        return True
+    while index >= 0 and text[index] in " \t\u00a0":
+        index -= 1
+    if index < 0 or text[index] == "\n":
+        return True
+    char = text[index]
+    if char in _SENTENCE_END:
+        return True
+    if char in _CLOSING_QUOTES:
+        return index > 0 and text[index - 1] in _SENTENCE_END
+    return False
+
+
+def suggest_character_names(text: str, *, limit: int = 10, min_mid_sentence: int = 2) -> list[str]:
+    """Return up to ``limit`` likely character names in ``text``, most frequent first.
+
+    Two capitalized words that nearly always occur together (``Old Wen``) are one name.
+    """
+    total: Counter[str] = Counter()
+    mid_sentence: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
+    previous: tuple[str, int] | None = None  # the last capitalized word and where it ended
+    for match in _WORD.finditer(text):
+        word = _POSSESSIVE.sub("", match.group())
+        if len(word) < 2:
+            previous = None
+            continue
+        if not word[0].isupper():
+            lower[word] += 1
+            previous = None
+            continue
+        if word.isupper():
+            previous = None
+            continue  # SHOUTING or an acronym
+        total[word] += 1
+        if not _is_sentence_start(text, match.start()):
+            mid_sentence[word] += 1
+            if previous is not None and text[previous[1] : match.start()] == " ":
+                pairs[previous[0], word] += 1
+        previous = (word, match.end()) if match.group() == word else None
+
+    def is_name(word: str) -> bool:
+        return (
+            mid_sentence[word] >= min_mid_sentence
+            and word not in COMMON_CAPITALIZED
+            and lower[word.lower()] < mid_sentence[word]
+        )
+
+    counts: dict[str, int] = {}
+    for (first, second), together in pairs.items():
+        if together < min_mid_sentence or not (is_name(first) or is_name(second)):
+            continue
+        if together * 4 >= total[first] * 3 and together * 4 >= total[second] * 3:
+            counts[f"{first} {second}"] = together
+            total[first] -= together
+            total[second] -= together
+    for word in mid_sentence:
+        if is_name(word) and total[word] >= min_mid_sentence:
+            counts[word] = total[word]
+    names = sorted(counts, key=lambda name: (-counts[name], name))
+    return names[:limit]
