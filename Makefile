@@ -48,3 +48,8 @@ pytest: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+## Benchmarks (not in CI): writes docs/benchmarks.md. WORKS=500 by default.
+WORKS ?= 500
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --works $(WORKS)

@@ -67,7 +67,9 @@ def test_dry_run_json_of_the_real_chapter(tmp_path: Path) -> None:
     assert "`" not in json.dumps(work, ensure_ascii=False)
     assert {"Julia", "Vicious", "Spike"} <= set(work["suggested_characters"])
     assert "hosted at explains" in work["notes"]
-    assert chapter["html"].startswith('<p id="p1">The way I recall the events now, everything was gray.')
+    assert chapter["html"].startswith(
+        '<p id="p1">The way I recall the events now, everything was gray.'
+    )
 
 
 def test_cli_needs_a_title_when_the_file_has_none(

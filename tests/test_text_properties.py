@@ -17,9 +17,10 @@ from ficarchive.text import (
     sanitize_html,
 )
 from ficarchive.text.htmlscan import number_paragraphs_and_count
+from ficarchive.text.render import TextFormat
 from tests.htmlcheck import assert_nothing_executable
 
-FORMATS = ("text", "markdown", "html")
+FORMATS: tuple[TextFormat, ...] = ("text", "markdown", "html")
 
 # Pieces of markup that attacks and editors produce; joined at random they make inputs
 # far nastier than random characters alone.
@@ -37,7 +38,7 @@ FRAGMENTS = [
     "<math><mi>x</mi></math>", "<iframe srcdoc='<script>alert(1)</script>'>", "</iframe>",
     "<form action=javascript:alert(1)><button>go</button></form>", "<noscript>",
     "<template><script>alert(1)</script></template>", "<object data=javascript:x>",
-    "<!--", "-->", "<!-- c -->", "<![CDATA[", "]]>", "<!DOCTYPE html>", "&lt;", "&#x3c;",
+    "<!--", "-->", "<!-- c -->", "<![CDATA[", "]]>", "<![", "<!", "<?", "</", "<!x", "<![if", "<!DOCTYPE html>", "&lt;", "&#x3c;",
     "&amp;", "&", "<", ">", '"', "'", "`", "''", "``", "\n", "\n\n", "\r\n", "\t", " ",
     "* * *", "~*~*~", "---", "#", "o0o", "> quote", "*emph*", "**strong**", "~~gone~~",
     "[link](javascript:alert(1))", "![img](data:x)", "<https://example.org>",
@@ -74,28 +75,30 @@ def test_it_leaves_nothing_executable_after_sanitizing(source: str) -> None:
 
 @SETTINGS
 @given(any_text, fmt)
-def test_it_renders_nothing_executable(source: str, text_format: str) -> None:
-    rendered = render_text(source, text_format)  # type: ignore[arg-type]
+def test_it_renders_nothing_executable(source: str, text_format: TextFormat) -> None:
+    rendered = render_text(source, text_format)
     assert_nothing_executable(rendered.html)
 
 
 @SETTINGS
 @given(any_text, fmt)
-def test_it_renders_and_counts_stably(source: str, text_format: str) -> None:
-    first = render_text(source, text_format)  # type: ignore[arg-type]
-    second = render_text(source, text_format)  # type: ignore[arg-type]
+def test_it_renders_and_counts_stably(source: str, text_format: TextFormat) -> None:
+    first = render_text(source, text_format)
+    second = render_text(source, text_format)
     assert first == second
     assert count_words(first.html) == count_words(first.html) == first.word_count
 
 
 @SETTINGS
 @given(any_text, fmt)
-def test_it_renders_to_html_that_renders_to_itself(source: str, text_format: str) -> None:
+def test_it_renders_to_html_that_renders_to_itself(source: str, text_format: TextFormat) -> None:
     # Imported chapters are stored as HTML and rendered again as HTML.
-    first = render_text(source, text_format)  # type: ignore[arg-type]
+    first = render_text(source, text_format)
     again = render_text(first.html, "html")
     assert again == first
     assert sanitize_html(first.html) == first.html
+    notes = render_text(source, text_format, paragraph_ids=False)
+    assert render_text(notes.html, "html", paragraph_ids=False) == notes
 
 
 class _Ids(HTMLParser):
@@ -117,11 +120,11 @@ def ids_in(html: str) -> list[tuple[str, str | None]]:
 
 @SETTINGS
 @given(any_text, fmt)
-def test_it_numbers_paragraphs_in_order(source: str, text_format: str) -> None:
-    rendered = render_text(source, text_format)  # type: ignore[arg-type]
+def test_it_numbers_paragraphs_in_order(source: str, text_format: TextFormat) -> None:
+    rendered = render_text(source, text_format)
     expected = [("p", f"p{n}") for n in range(1, rendered.paragraphs + 1)]
     assert ids_in(rendered.html) == expected
-    unnumbered = render_text(source, text_format, paragraph_ids=False)  # type: ignore[arg-type]
+    unnumbered = render_text(source, text_format, paragraph_ids=False)
     assert ids_in(unnumbered.html) == []
     assert unnumbered.paragraphs == 0
     assert unnumbered.word_count == rendered.word_count

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, path, register_converter
 
+from ficarchive.accounts import forms as account_forms
 from ficarchive.accounts import views as accounts
 from ficarchive.core import views as core
 from ficarchive.tags import views as tags
@@ -54,6 +55,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(
+            form_class=account_forms.PasswordChangeForm,
             template_name="accounts/form_page.html",
             success_url="/password/change/done/",
             extra_context={"title": "Change password", "button": "Change password"},
@@ -71,6 +73,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=account_forms.PasswordResetForm,
             template_name="accounts/form_page.html",
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",
@@ -94,6 +97,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "password/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
+            form_class=account_forms.SetPasswordForm,
             template_name="accounts/form_page.html",
             success_url="/password/reset/done/",
             extra_context={"title": "Choose a new password", "button": "Set password"},

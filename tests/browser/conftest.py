@@ -141,30 +141,45 @@ class LiveServer:
     data_dir: Path
     log: Path
     database: str
+    process: subprocess.Popen[bytes]
 
-    def manage(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-        """Run `python -m ficarchive ARGS` on the server's database and return the finished
-        process; fail the test with the command's output when it exits non-zero."""
-        result = subprocess.run(
-            [sys.executable, "-m", "ficarchive", *args],
-            env=self.env,
-            cwd=self.data_dir,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if result.returncode != 0:
+    def check_running(self) -> None:
+        """Fail the test with the server's log if the server has exited."""
+        code = self.process.poll()
+        if code is not None:
             pytest.fail(
-                f"`ficarchive {' '.join(args)}` exited with {result.returncode}:\n"
-                f"{result.stdout}\n{result.stderr}",
+                f"`ficarchive serve` exited (code {code}) in the middle of the session:\n"
+                f"{_log_tail(self.log)}",
                 pytrace=False,
             )
-        return result
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `python -m ficarchive ARGS` on the server's database and return the finished
+        process; fail the test with the command's output when it exits non-zero."""
+        return _ficarchive(self.env, self.data_dir, *args)
 
     def shell(self, code: str) -> str:
         """Run Python code in `ficarchive shell -c` (Django set up) and return what it printed."""
         return self.manage("shell", "-c", code).stdout
+
+
+def _ficarchive(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "ficarchive", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`ficarchive {' '.join(args)}` exited with {result.returncode}:\n"
+            f"{result.stdout}\n{result.stderr}",
+            pytrace=False,
+        )
+    return result
 
 
 def _log_tail(path: Path, lines: int = 60) -> str:
@@ -218,7 +233,8 @@ def ficarchive_server(
     tmp_path_factory: pytest.TempPathFactory, chromium_executable: str
 ) -> Iterator[LiveServer]:
     """Start `python -m ficarchive serve` on a free port with its own data directory and
-    database; yield it once it answers; stop it (and drop its database) at the end."""
+    database, filled with demo works; yield it once it answers; stop it (and drop its
+    database) at the end."""
     data_dir = tmp_path_factory.mktemp("ficarchive-e2e")
     log = data_dir / "serve.log"
     port = _free_port()
@@ -233,9 +249,15 @@ def ficarchive_server(
             FICARCHIVE_DATA_DIR=str(data_dir),
             DJANGO_SETTINGS_MODULE="ficarchive.settings",
             PYTHONUNBUFFERED="1",
+            # gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/): keep
+            # this server's private, so no other gunicorn on the host unlinks or drives it.
+            XDG_RUNTIME_DIR=str(data_dir),
         )
         if database_url:
             env["FICARCHIVE_DATABASE_URL"] = database_url
+        # Demo works first (the command migrates, and refuses an archive that has works), so
+        # listings and the accessibility checks have realistic content to show.
+        _ficarchive(env, data_dir, "demo", "--works", "8", "--seed", "2")
         argv = [
             sys.executable, "-m", "ficarchive", "serve",
             "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
@@ -254,6 +276,7 @@ def ficarchive_server(
                 data_dir=data_dir,
                 log=log,
                 database="PostgreSQL" if database_url else "SQLite",
+                process=process,
             )
         finally:
             _stop(process)
@@ -263,12 +286,6 @@ def ficarchive_server(
 def live_server_url(ficarchive_server: LiveServer) -> str:
     """Return the base URL of the running server, without a trailing slash."""
     return ficarchive_server.url
-
-
-@pytest.fixture(scope="session")
-def demo_content(ficarchive_server: LiveServer) -> None:
-    """Fill the server's archive with generated demo works (once per session)."""
-    ficarchive_server.manage("demo", "--works", "8", "--seed", "2")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -336,10 +353,12 @@ NewContext = Callable[..., BrowserContext]
 
 @pytest.fixture
 def new_context(
-    browser: Browser, live_server_url: str, console_log: ConsoleLog
+    browser: Browser, ficarchive_server: LiveServer, console_log: ConsoleLog
 ) -> Iterator[NewContext]:
     """Return a factory of fresh browser contexts (own cookies: a new visitor each), with
     relative URLs resolved against the server. Any CSP violation in them fails the test."""
+    ficarchive_server.check_running()
+    live_server_url = ficarchive_server.url
     contexts: list[BrowserContext] = []
 
     def make(**options: Any) -> BrowserContext:

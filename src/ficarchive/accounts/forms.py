@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
+from ficarchive.core.forms import PlainLabelsMixin
 
-class SignUpForm(forms.Form):
+
+class SignUpForm(PlainLabelsMixin, forms.Form):
     username = forms.CharField(
         label="Username",
         max_length=40,
@@ -42,16 +45,32 @@ class SignUpForm(forms.Form):
         return data
 
 
-class LoginForm(AuthenticationForm):
-    """Django's log-in form with our labels."""
+class LoginForm(PlainLabelsMixin, AuthenticationForm):
+    """Django's log-in form with our labels, and no autofocus: "Skip to content" stays the
+    first Tab stop on every page."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Username"
+        self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["password"].label = "Password"
 
 
-class PseudForm(forms.Form):
+class PasswordChangeForm(PlainLabelsMixin, auth_forms.PasswordChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
+
+
+class PasswordResetForm(PlainLabelsMixin, auth_forms.PasswordResetForm):
+    pass
+
+
+class SetPasswordForm(PlainLabelsMixin, auth_forms.SetPasswordForm):  # type: ignore[type-arg]
+    pass
+
+
+class PseudForm(PlainLabelsMixin, forms.Form):
     name = forms.CharField(label="Pseud name", max_length=40)
     description = forms.CharField(
         label="Description",

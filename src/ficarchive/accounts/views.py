@@ -27,7 +27,7 @@ def client_address(request: HttpRequest) -> str:
             a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
         ]
         if len(forwarded) >= settings.TRUSTED_PROXIES:
-            return forwarded[-settings.TRUSTED_PROXIES]
+            return str(forwarded[-settings.TRUSTED_PROXIES])
     return str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104
 
 

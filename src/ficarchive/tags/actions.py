@@ -62,7 +62,7 @@ def find_or_create_tags(tag_type: str, names: Iterable[str]) -> list[Tag]:
     if not wanted:
         return []
     keys = {n.lower() for n in wanted}
-    existing = {
+    existing: dict[str, Tag] = {
         t.name.lower(): t for t in Tag.objects.annotate(key=Lower("name")).filter(key__in=keys)
     }
     result: list[Tag] = []

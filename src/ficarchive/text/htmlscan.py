@@ -36,6 +36,7 @@ _CJK = re.compile(
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _SPACE_RUN = re.compile(r"[ \t\n\r\f]+")
 _LINE_SPACE_RUN = re.compile(r"[ \t\r\f]+")
+_EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 SCENE_BREAK_TEXT = "* * *"
 
 
@@ -139,6 +140,14 @@ class _Scanner(HTMLParser):
         self.collector = _Collector()
         self._line_starts = [0]
         self._line_starts.extend(m.end() for m in re.finditer("\n", source))
+
+    def parse_html_declaration(self, i: int) -> int:
+        # Python 3.11's parser raises AssertionError on a malformed "<![...": read it as
+        # browsers do, as a bogus comment that ends at the next ">".
+        if self.rawdata.startswith("<![", i):
+            end = self.rawdata.find(">", i + 3)
+            return -1 if end < 0 else end + 1
+        return super().parse_html_declaration(i)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line, column = self.getpos()
@@ -287,7 +296,7 @@ def html_to_text(markup: str) -> str:
             paragraphs.append(SCENE_BREAK_TEXT)
             continue
         lines = [_LINE_SPACE_RUN.sub(" ", line).strip() for line in block.split("\n")]
-        text = "\n".join(lines).strip("\n")
+        text = _EXTRA_BLANK_LINES.sub("\n\n", "\n".join(lines).strip("\n"))
         if text.strip():
             paragraphs.append(text)
     return "\n\n".join(paragraphs)

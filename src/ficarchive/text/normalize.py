@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 APOSTROPHE = "'"
 
@@ -28,6 +29,43 @@ _DOUBLED_BACKTICK = re.compile(r"``")
 _DOUBLED_QUOTE = re.compile(r"''")
 
 
+_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def _fix_mid_word(text: str) -> str:
+    text = _MID_WORD_BACKTICK.sub(APOSTROPHE, text)
+    return _MID_WORD_DOUBLED_QUOTE.sub(APOSTROPHE, text)
+
+
+def _outside_fenced_code(text: str, fix: Callable[[str], str]) -> str:
+    """Return Markdown text with ``fix`` applied to everything but fenced code blocks."""
+    if "```" not in text and "~~~" not in text:
+        return fix(text)
+    out: list[str] = []
+    prose: list[str] = []
+    fence = ""
+    for line in text.split("\n"):
+        if fence:
+            out.append(line)
+            stripped = line.strip()
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = ""
+            continue
+        match = _FENCE_OPEN.match(line)
+        if match and not (match.group(1)[0] == "`" and "`" in line[match.end() :]):
+            if prose:
+                out.append(fix("\n".join(prose)))
+            prose = []
+            out.append(line)
+            fence = match.group(1)
+            continue
+        prose.append(line)
+    if prose:
+        out.append(fix("\n".join(prose)))
+    # Each flushed run of prose was one element; joining restores the original lines.
+    return "\n".join(out)
+
+
 def fix_apostrophes(text: str, *, markdown: bool = False) -> str:
     """Return text with backtick and doubled-quote apostrophes replaced.
 
@@ -38,13 +76,14 @@ def fix_apostrophes(text: str, *, markdown: bool = False) -> str:
     """
     if "`" not in text and "''" not in text:
         return text
-    text = _MID_WORD_BACKTICK.sub(APOSTROPHE, text)
-    text = _MID_WORD_DOUBLED_QUOTE.sub(APOSTROPHE, text)
     if markdown:
-        return text
-    text = _DOUBLED_BACKTICK.sub('"', text)
-    text = _DOUBLED_QUOTE.sub('"', text)
-    return text.replace("`", APOSTROPHE)
+        return _outside_fenced_code(text, _fix_mid_word)
+    text = _fix_mid_word(text)
+    text = _DOUBLED_BACKTICK.sub('"', text).replace("`", APOSTROPHE)
+    # Replacing backticks can make new pairs ("'`" -> "''"); settle them last, so that a
+    # second pass finds nothing to change.
+    text = _MID_WORD_DOUBLED_QUOTE.sub(APOSTROPHE, text)
+    return _DOUBLED_QUOTE.sub('"', text)
 
 
 def normalize_whitespace_and_controls(text: str) -> str:

@@ -234,6 +234,7 @@ def wrap_bare_inline_content(markup: str) -> str:
     out: list[str] = []
     builder = _ParagraphBuilder()
     inline: list[str] = []  # pieces of the top-level inline element being collected
+    inline_holds_blocks = False
     block_depth = 0
     inline_depth = 0
 
@@ -242,6 +243,15 @@ def wrap_bare_inline_content(markup: str) -> str:
         if builder.paragraphs:
             out.append("\n".join(builder.paragraphs))
             builder.paragraphs = []
+
+    def add_inline(element: str, holds_blocks: bool) -> None:
+        if holds_blocks:
+            # A paragraph cannot hold a block (the parser would close it early), so an
+            # inline element with blocks inside (<span><p>...</p></span>) goes in a div.
+            flush()
+            out.append("<div>" + element + "</div>")
+        else:
+            builder.element(element)
 
     pieces = _PIECES.split(markup)
     if len(pieces) == 1 and not markup.strip():
@@ -261,8 +271,10 @@ def wrap_bare_inline_content(markup: str) -> str:
             inline.append(piece)
             if match and match.group(2).lower() not in _VOID:
                 inline_depth += -1 if match.group(1) else 1
+            if match and match.group(2).lower() in BLOCK_TAGS:
+                inline_holds_blocks = True
             if inline_depth == 0:
-                builder.element("".join(inline))
+                add_inline("".join(inline), inline_holds_blocks)
                 inline = []
             continue
         if match is None:
@@ -286,8 +298,9 @@ def wrap_bare_inline_content(markup: str) -> str:
         else:
             inline = [piece]
             inline_depth = 1
+            inline_holds_blocks = False
     if inline:
-        builder.element("".join(inline))
+        add_inline("".join(inline), inline_holds_blocks)
     flush()
     return "".join(out)
 
@@ -341,6 +354,8 @@ def render_text(source: str, fmt: TextFormat, *, paragraph_ids: bool = True) -> 
         converted = _clean_blocks(_fix_text_nodes(cleaned))
     else:
         raise ValueError(f"Unknown text format {fmt!r}: use one of {', '.join(TEXT_FORMATS)}.")
+    if not converted.strip():
+        return RenderedText(html="", word_count=0, paragraphs=0)
     result = number_paragraphs_and_count(converted, paragraph_ids=paragraph_ids)
     return RenderedText(
         html=result.html, word_count=result.word_count, paragraphs=result.paragraphs

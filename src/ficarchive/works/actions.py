@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,7 +18,8 @@ from django.utils import timezone
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.tags.actions import find_or_create_tags, fixed_tags
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES, Tag, TagType
-from ficarchive.text import render_text
+from ficarchive.text import TEXT_FORMATS, render_text
+from ficarchive.text import TextFormat as PipelineFormat
 from ficarchive.works.models import (
     CHAPTER_TEXT_MAX,
     NOTES_MAX,
@@ -67,6 +69,13 @@ class ChapterInput:
     end_notes: str = ""
 
 
+def pipeline_format(value: str) -> PipelineFormat:
+    """Return a stored text format as the text pipeline's format, or raise ValidationError."""
+    if value not in TEXT_FORMATS:
+        raise ValidationError(f"Unknown text format “{value}”.")
+    return cast(PipelineFormat, value)
+
+
 def _check_length(label: str, value: str, limit: int) -> None:
     if len(value) > limit:
         raise ValidationError(
@@ -113,7 +122,9 @@ def validate_chapter_input(data: ChapterInput) -> None:
 
 
 def _html(source: str, fmt: str) -> str:
-    return render_text(source, fmt, paragraph_ids=False).html if source.strip() else ""  # type: ignore[arg-type]
+    if not source.strip():
+        return ""
+    return render_text(source, pipeline_format(fmt), paragraph_ids=False).html
 
 
 def _apply_work_fields(work: Work, data: WorkInput) -> None:
@@ -133,7 +144,7 @@ def _apply_work_fields(work: Work, data: WorkInput) -> None:
 
 
 def _apply_chapter_fields(chapter: Chapter, data: ChapterInput) -> None:
-    rendered = render_text(data.text, data.text_format)  # type: ignore[arg-type]
+    rendered = render_text(data.text, pipeline_format(data.text_format))
     if rendered.word_count == 0 and not rendered.html.strip():
         raise ValidationError("Work text has nothing left to show once unsafe markup is removed.")
     chapter.text = data.text

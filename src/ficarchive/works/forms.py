@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ficarchive.accounts.models import Pseud, User
+from ficarchive.core.forms import PlainLabelsMixin
 from ficarchive.tags.actions import split_tag_list
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES
 from ficarchive.works.actions import ChapterInput, WorkInput
@@ -48,7 +49,7 @@ def _tags(label: str, required: bool = False) -> forms.CharField:
     )
 
 
-class WorkForm(forms.Form):
+class WorkForm(PlainLabelsMixin, forms.Form):
     """Work metadata: everything but chapter text."""
 
     title = forms.CharField(label="Title", max_length=TITLE_MAX)
@@ -176,7 +177,7 @@ class WorkForm(forms.Form):
         }
 
 
-class ChapterForm(forms.Form):
+class ChapterForm(PlainLabelsMixin, forms.Form):
     """A chapter's text and notes. Within the new-work form only title and text are shown."""
 
     chapter_title = forms.CharField(label="Chapter title", max_length=TITLE_MAX, required=False)
@@ -217,7 +218,7 @@ class ChapterForm(forms.Form):
         )
 
 
-class ImportForm(forms.Form):
+class ImportForm(PlainLabelsMixin, forms.Form):
     """Upload a file to import as a draft work."""
 
     file = forms.FileField(
@@ -237,7 +238,7 @@ class ImportForm(forms.Form):
     )
 
 
-class ReorderForm(forms.Form):
+class ReorderForm(PlainLabelsMixin, forms.Form):
     """Chapter order as one position field per chapter (works without JavaScript)."""
 
     def __init__(self, *args: Any, chapters: list[Any], **kwargs: Any) -> None:

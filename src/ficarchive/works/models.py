@@ -125,8 +125,12 @@ class Work(models.Model):
     updated_at = models.DateTimeField(null=True, blank=True, db_index=True)
     revised_at = models.DateTimeField(auto_now=True)
 
-    pseuds = models.ManyToManyField(Pseud, through="Creatorship", related_name="works")
-    tags = models.ManyToManyField(Tag, through="WorkTag", related_name="works")
+    pseuds: models.ManyToManyField[Pseud, Creatorship] = models.ManyToManyField(
+        Pseud, through="Creatorship", related_name="works"
+    )
+    tags: models.ManyToManyField[Tag, WorkTag] = models.ManyToManyField(
+        Tag, through="WorkTag", related_name="works"
+    )
 
     objects = WorkQuerySet.as_manager()
 
@@ -154,9 +158,11 @@ class Work(models.Model):
     def chapters_label(self) -> str:
         """Return posted chapters over expected ones: "3/?", "3/3"."""
         expected = self.expected_chapters
-        if self.complete or expected is not None:
+        if self.complete:
+            expected = self.chapter_count
+        elif expected is not None:
             # Never "5/3": more chapters than announced means the count grew.
-            expected = max(expected or 0, self.chapter_count)
+            expected = max(expected, self.chapter_count)
         return f"{self.chapter_count}/{expected if expected else '?'}"
 
     def tags_of(self, tag_type: str) -> list[Tag]:

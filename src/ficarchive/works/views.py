@@ -251,8 +251,8 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
             if intent == "preview":
                 preview = {
                     "chapter_title": data.title,
-                    "chapter": render_text(data.text, data.text_format),
-                }  # type: ignore[arg-type]
+                    "chapter": render_text(data.text, actions.pipeline_format(data.text_format)),
+                }
             else:
                 try:
                     chapter = actions.add_chapter(user, work, data, draft=intent == "draft")

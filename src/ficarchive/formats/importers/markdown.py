@@ -50,17 +50,17 @@ def _render_markdown_notes(source: str) -> str:
     return render_text(source, "markdown", paragraph_ids=False).html
 
 
-def split_front_matter(text: str) -> tuple[dict[str, object] | None, str, int]:
-    """Return (front matter, the rest of the text, the number of lines the front matter
-    took) for normalized Markdown. The front matter is None when the text has none.
+def split_front_matter(text: str) -> tuple[dict[str, object] | None, str]:
+    """Return (front matter, the rest of the text) for normalized Markdown; the front
+    matter is None when the text has none.
 
     Raises ImportRejected when the front matter is not valid YAML.
     """
     if not text.startswith("---"):
-        return None, text, 0
+        return None, text
     lines = text.split("\n", MAX_FRONT_MATTER_LINES + 2)
     if lines[0].rstrip() != "---":
-        return None, text, 0
+        return None, text
     closing = next(
         (
             index
@@ -70,7 +70,7 @@ def split_front_matter(text: str) -> tuple[dict[str, object] | None, str, int]:
         None,
     )
     if closing is None:
-        return None, text, 0
+        return None, text
     source = "\n".join(lines[1:closing])
     try:
         data = _load_yaml(source)
@@ -91,9 +91,11 @@ def split_front_matter(text: str) -> tuple[dict[str, object] | None, str, int]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return None, text, 0
+        return None, text
     rest = "\n".join(lines[closing + 1 :])
-    return {str(key): value for key, value in data.items()}, rest, closing + 1
+    # Only plain keys: a YAML key may be any structure, even an exponentially aliased one.
+    scalar_keys = (str, int, float, bool)
+    return {str(k): v for k, v in data.items() if isinstance(k, scalar_keys)}, rest
 
 
 def _apply_front_matter(work: ParsedWork, front_matter: dict[str, object]) -> None:
@@ -187,7 +189,7 @@ def parse_markdown(text: str) -> ParsedWork:
     caller's job). Raises ImportRejected for unreadable front matter."""
     work = ParsedWork()
     normalized = normalize_text(text, markdown=True)
-    front_matter, body, _ = split_front_matter(normalized)
+    front_matter, body = split_front_matter(normalized)
     if front_matter:
         _apply_front_matter(work, front_matter)
     lines = body.split("\n")

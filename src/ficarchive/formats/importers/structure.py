@@ -175,7 +175,6 @@ class StoryParts:
     blocks: list[Block]
     render_body: Callable[[Sequence[Block]], RenderedText]
     render_notes: Callable[[Sequence[Block]], str]
-    warnings: list[str] = field(default_factory=list)
 
 
 def merge_bracketed_notes(blocks: list[Block]) -> list[Block]:

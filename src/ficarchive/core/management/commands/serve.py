@@ -63,6 +63,7 @@ class Command(BaseCommand):
             "60",
             "--graceful-timeout",
             "20",
+            "--no-control-socket",
             "--access-logfile",
             "-",
             "--forwarded-allow-ips",
@@ -70,4 +71,3 @@ class Command(BaseCommand):
         ]
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ficarchive.settings")
         os.execv(sys.executable, argv)  # noqa: S606 (replace this process: signals reach gunicorn)
-
