@@ -147,6 +147,7 @@ def test_it_reads_sanitized_html_the_same_fast_way_and_slow_way(source: str) -> 
     fast = number_paragraphs_and_count(clean, paragraph_ids=True)
     assert fast.html == add_paragraph_ids(clean)
     assert fast.word_count == count_words(clean)
+    assert html_to_text(clean, sanitized=True) == html_to_text(clean)
 
 
 @SETTINGS

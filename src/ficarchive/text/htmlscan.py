@@ -35,7 +35,6 @@ _CJK = re.compile(
 )
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _SPACE_RUN = re.compile(r"[ \t\n\r\f]+")
-_LINE_SPACE_RUN = re.compile(r"[ \t\r\f]+")
 _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 SCENE_BREAK_TEXT = "* * *"
 
@@ -77,13 +76,20 @@ class _Collector:
     def __init__(self) -> None:
         self.scan = _Scan()
         self._open_paragraphs: list[_Paragraph] = []
-        self._parts: list[str] = []
+        self._lines: list[str] = []  # finished lines of the current block
+        self._parts: list[str] = []  # text of the current line
         self._ignored_depth = 0
 
+    def _end_line(self) -> None:
+        # Whitespace collapses once per line rather than once per text event.
+        self._lines.append(_SPACE_RUN.sub(" ", "".join(self._parts)))
+        self._parts = []
+
     def _flush(self) -> None:
-        if self._parts:
-            self.scan.blocks.append("".join(self._parts))
-            self._parts = []
+        if self._parts or self._lines:
+            self._end_line()
+            self.scan.blocks.append("\n".join(self._lines))
+            self._lines = []
 
     def _mark_content(self) -> None:
         if self._open_paragraphs:
@@ -103,7 +109,7 @@ class _Collector:
             self.scan.paragraphs.append(paragraph)
             self._open_paragraphs.append(paragraph)
         elif tag == "br":
-            self._parts.append("\n")
+            self._end_line()
         elif tag == "hr":
             self.scan.blocks.append(None)
         elif tag == "img":
@@ -118,12 +124,12 @@ class _Collector:
         if tag == "p" and self._open_paragraphs:
             self._open_paragraphs.pop()
         elif tag == "br":  # "</br>" is a line break too
-            self._parts.append("\n")
+            self._end_line()
 
     def data(self, data: str) -> None:
         if self._ignored_depth:
             return
-        self._parts.append(_SPACE_RUN.sub(" ", data))
+        self._parts.append(data)
         if not data.isspace():
             self._mark_content()
 
@@ -284,18 +290,21 @@ def count_words(markup: str) -> int:
     return _block_words(_scan(markup))
 
 
-def html_to_text(markup: str) -> str:
+def html_to_text(markup: str, *, sanitized: bool = False) -> str:
     """Return the plain text of ``markup``: one paragraph per block, separated by blank lines.
 
     ``<br>`` becomes a line break, ``<hr>`` a ``* * *`` line; runs of spaces collapse and
-    empty blocks disappear. Character references are decoded.
+    empty blocks disappear. Character references are decoded. ``sanitized=True`` says the
+    markup is output of :func:`ficarchive.text.sanitize_html` (stored chapter HTML), which
+    is read several times faster.
     """
     paragraphs: list[str] = []
-    for block in _scan(markup).blocks:
+    scan = _scan_sanitized(markup) if sanitized else _scan(markup)
+    for block in scan.blocks:
         if block is None:
             paragraphs.append(SCENE_BREAK_TEXT)
             continue
-        lines = [_LINE_SPACE_RUN.sub(" ", line).strip() for line in block.split("\n")]
+        lines = [line.strip() for line in block.split("\n")]
         text = _EXTRA_BLANK_LINES.sub("\n\n", "\n".join(lines).strip("\n"))
         if text.strip():
             paragraphs.append(text)

@@ -22,6 +22,8 @@ from ficarchive.text.render import RenderedText
 from ficarchive.text.scenebreak import is_scene_break
 
 MAX_HEADING_LENGTH = 120
+# Characters of story text read for name suggestions; plenty for the frequent names.
+MAX_NAME_SCAN = 1_000_000
 
 _SMALL_NUMBERS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -281,8 +283,8 @@ def assemble_work(work: ParsedWork, parts: StoryParts) -> None:
         else:
             chapter.end_notes = trailing_html
         work.chapters.append(chapter)
-    text = "\n\n".join(html_to_text(chapter.html) for chapter in work.chapters)
-    work.suggested_characters = suggest_character_names(text)
+    text = "\n\n".join(html_to_text(chapter.html, sanitized=True) for chapter in work.chapters)
+    work.suggested_characters = suggest_character_names(text[:MAX_NAME_SCAN])
 
 
 def _keep_notes_of_empty_chapter(
