@@ -110,3 +110,16 @@ def test_list_pages_use_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):  # type: ignore[operator]
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_tag_links_lead_to_the_tag_whatever_its_name(author: User) -> None:
+    from html import escape
+
+    from ficarchive.tags.models import Tag
+
+    names = ["Spike Spiegel/Julia", "Mr. & Mrs. Smith", "Why? #1", "100% Real", "Ünïcødé 東方"]
+    make_work(author, fandoms=tuple(n for n in names if "%" not in n))
+    for tag in Tag.objects.filter(type="fandom"):
+        response = Client().get(tag.get_absolute_url())
+        assert response.status_code == 200, tag.name
+        assert escape(tag.name) in response.content.decode()

@@ -3,8 +3,12 @@ warning and category sets. Wrangling (canonical tags, synonyms, parents) builds 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.db import models
 from django.db.models.functions import Lower
+
+from ficarchive.tags.urlnames import tag_to_url
 
 
 class TagType(models.TextChoices):
@@ -46,6 +50,5 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("tag", args=[self.name])
+        # Built directly rather than with reverse(): listing pages link hundreds of tags.
+        return f"/tags/{quote(tag_to_url(self.name), safe='*')}/"
