@@ -249,3 +249,10 @@ def test_missing_things_are_404_in_the_sites_look() -> None:
         response = Client().get(url)
         assert response.status_code == 404
         assert b"Not found" in response.content
+
+
+def test_it_changes_the_credited_pseud_when_editing(author: User) -> None:
+    pen = add_pseud(author, "Night Owl")
+    work = make_work(author)
+    logged_in(author).post(f"/works/{work.pk}/edit/", work_form(creators=[pen.pk]))
+    assert [p.name for p in work.creator_pseuds()] == ["Night Owl"]

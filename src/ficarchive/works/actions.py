@@ -231,13 +231,27 @@ def post_work(
 
 
 @transaction.atomic
-def update_work(user: User, work: Work, data: WorkInput) -> Work:
-    """Change a work's metadata and tags. Returns the work."""
+def update_work(
+    user: User, work: Work, data: WorkInput, *, pseuds: Sequence[Pseud] | None = None
+) -> Work:
+    """Change a work's metadata and tags, and, when pseuds are given, which of the user's own
+    pseuds it is credited to (co-creators' credits are left alone). Returns the work."""
     _check_creator(work, user)
     validate_work_input(data, posting=work.status == Status.POSTED)
     _apply_work_fields(work, data)
     work.save()
     _set_tags(work, data)
+    if pseuds:
+        chosen = _check_pseuds(user, pseuds)
+        Creatorship.objects.filter(work=work, pseud__user=user).exclude(pseud__in=chosen).delete()
+        have = set(Creatorship.objects.filter(work=work).values_list("pseud_id", flat=True))
+        start = len(have)
+        Creatorship.objects.bulk_create(
+            [
+                Creatorship(work=work, pseud=p, position=start + i)
+                for i, p in enumerate(p for p in chosen if p.pk not in have)
+            ]
+        )
     return work
 
 

@@ -195,7 +195,7 @@ def edit_work(request: HttpRequest, work_id: int) -> HttpResponse:
         form = WorkForm(request.POST, user=user)
         if form.is_valid():
             try:
-                actions.update_work(user, work, form.work_input())
+                actions.update_work(user, work, form.work_input(), pseuds=form.chosen_pseuds())
             except ValidationError as error:
                 _form_error(form, error)
             else:

@@ -45,6 +45,11 @@ class Command(BaseCommand):
             f"Serving ficarchive at http://{host}:{options['port']}/ "
             f"({options['workers']} workers, data in {settings.DATA_DIR}). Stop with Ctrl-C."
         )
+        if options["host"] in {"0.0.0.0", "::"} and not os.environ.get("FICARCHIVE_ALLOWED_HOSTS"):  # noqa: S104
+            self.stdout.write(
+                "Listening on every address: set FICARCHIVE_ALLOWED_HOSTS to the names readers "
+                "use (e.g. fics.example.org), or requests by those names get 400 Bad Request."
+            )
         self.stdout.flush()
         argv = [
             sys.executable,
