@@ -93,5 +93,6 @@ def test_it_has_an_accessible_posting_form(
     assert_accessible(page, f"the posting form ({theme} theme)")
     # The same form showing errors (an empty submission) must stay accessible too.
     page.get_by_role("button", name="Post", exact=True).click()
-    expect(page.get_by_text("Work text is empty")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="Nothing was saved yet")).to_be_visible()
+    expect(page.get_by_role("link", name="Work text")).to_be_visible()
     assert_accessible(page, f"the posting form with errors ({theme} theme)")
