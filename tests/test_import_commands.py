@@ -205,3 +205,16 @@ def test_web_import_rejects_a_file_over_the_limit(author: User) -> None:
     assert response.status_code == 200
     assert b"limit" in response.content
     assert not Work.objects.exists()
+
+
+def test_web_import_suggests_characters(author: User) -> None:
+    client = Client()
+    client.force_login(author)
+    response = client.post(
+        "/works/import/",
+        {"file": upload(STORY.name, STORY.read_bytes()), "title": "Gray"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Names the story mentions most: Vicious, Julia, Spike" in page
+    assert Work.objects.get().title == "Gray"

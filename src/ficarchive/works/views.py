@@ -376,6 +376,13 @@ def import_work(request: HttpRequest) -> HttpResponse:
             else:
                 for warning in parsed.warnings:
                     messages.warning(request, warning)
+                if parsed.suggested_characters and not parsed.characters:
+                    names = ", ".join(parsed.suggested_characters[:8])
+                    messages.info(
+                        request,
+                        f"Names the story mentions most: {names}. Add the characters "
+                        "you want readers to find it by under Characters.",
+                    )
                 messages.success(
                     request,
                     f"Imported “{work.title}” as a draft with {len(parsed.chapters)} chapter(s). "
