@@ -123,3 +123,23 @@ def test_tag_links_lead_to_the_tag_whatever_its_name(author: User) -> None:
         response = Client().get(tag.get_absolute_url())
         assert response.status_code == 200, tag.name
         assert escape(tag.name) in response.content.decode()
+
+
+def test_a_chapter_page_loads_only_the_chapter_it_shows(author: User) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ficarchive.works.actions import ChapterInput, add_chapter
+
+    work = make_work(author, text="First chapter " * 50)
+    for n in range(2, 31):
+        add_chapter(author, work, ChapterInput(text=f"Chapter {n} text " * 50, text_format="text"))
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(f"/works/{work.pk}/chapters/7/")
+    assert b"Chapter 7 text" in response.content
+    assert b"Chapter 8 text" not in response.content
+    assert len(queries.captured_queries) <= 8
+    texts_loaded = [
+        q["sql"] for q in queries.captured_queries if '"html"' in q["sql"] and "chapter" in q["sql"]
+    ]
+    assert len(texts_loaded) == 1, texts_loaded

@@ -20,7 +20,7 @@ from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse
 from ficarchive.text import render_text
 from ficarchive.works import actions
 from ficarchive.works.forms import ChapterForm, ImportForm, ReorderForm, WorkForm
-from ficarchive.works.models import Chapter, Work
+from ficarchive.works.models import Chapter, ChapterQuerySet, Work, WorkQuerySet
 
 
 class NeedsLogin(Exception):
@@ -56,30 +56,33 @@ def _editable_work(request: HttpRequest, work_id: int) -> Work:
     return work
 
 
-def _visible_chapters(work: Work, user: Any) -> list[Chapter]:
+def _visible_chapters(work: Work, user: Any) -> ChapterQuerySet:
+    """Return the chapters this reader may see: all for creators, posted ones for others."""
     chapters = Chapter.objects.filter(work=work).order_by("position")
-    if not work.is_created_by(user):
-        chapters = chapters.filter(posted=True)
-    return list(chapters)
+    return chapters if work.is_created_by(user) else chapters.posted()
+
+
+def _newest_works(request: HttpRequest) -> WorkQuerySet:
+    return (
+        Work.objects.visible_to(request.user).posted().for_listing().order_by("-updated_at", "-pk")
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    works = (
-        Work.objects.visible_to(request.user).posted().for_listing().order_by("-updated_at", "-pk")
-    )
-    return render(request, "works/home.html", {"works": list(works[:PER_PAGE])})
+    works = list(_newest_works(request)[:PER_PAGE])
+    return render(request, "works/home.html", {"works": works})
 
 
 def work_list(request: HttpRequest) -> HttpResponse:
-    works = (
-        Work.objects.visible_to(request.user).posted().for_listing().order_by("-updated_at", "-pk")
-    )
-    page, problem = paginate(request, works)
+    page, problem = paginate(request, _newest_works(request))
     return render(request, "works/work_list.html", {"page": page, "problem": problem})
 
 
 def _reading_context(request: HttpRequest, work: Work) -> dict[str, Any]:
-    chapters = _visible_chapters(work, request.user)
+    # The index needs titles and positions only; texts are loaded for the shown chapters.
+    chapters = list(
+        _visible_chapters(work, request.user).only("pk", "work_id", "position", "title", "posted")
+    )
     if not chapters:
         raise Http404("This work has no chapters you can read yet.")
     return {
@@ -104,10 +107,10 @@ def _read(request: HttpRequest, work_id: int, position: int | None, full: bool) 
         if index < 0:
             raise Http404("No such chapter.")
     if full or len(chapters) == 1:
-        context.update(shown=chapters, full=True)
+        context.update(shown=list(_visible_chapters(work, request.user)), full=True)
         return render(request, "works/work_detail.html", context)
     context.update(
-        shown=[chapters[index]],
+        shown=[Chapter.objects.get(pk=chapters[index].pk)],
         full=False,
         chapter_number=index + 1,
         previous=chapters[index - 1] if index > 0 else None,
