@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ficarchive.tags",
     "ficarchive.works",
     "ficarchive.formats",
+    "ficarchive.search",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, path, register_converter
 from ficarchive.accounts import forms as account_forms
 from ficarchive.accounts import views as accounts
 from ficarchive.core import views as core
+from ficarchive.formats import views as formats
 from ficarchive.tags import views as tags
 from ficarchive.tags.urlnames import TagNameConverter
 from ficarchive.works import views as works
@@ -22,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("works/<int:work_id>/", works.work_detail, name="work"),
     path("works/<int:work_id>/full/", works.work_full, name="work_full"),
     path("works/<int:work_id>/chapters/<int:position>/", works.chapter_detail, name="chapter"),
+    path("works/<int:work_id>/download/<str:fmt>/", formats.download, name="download"),
     # Posting and editing
     path("works/new/", works.new_work, name="new_work"),
     path("works/import/", works.import_work, name="import_work"),
@@ -41,7 +43,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "works/<int:work_id>/chapters/<int:position>/post/", works.post_chapter, name="post_chapter"
     ),
-    # Tags
+    # Tags (wrangling and autocomplete before tags/<tag:name>/, which would take their names)
+    path("tags/wrangle/", tags.wrangle, name="wrangle"),
+    path("tags/autocomplete/", tags.autocomplete, name="tag_autocomplete"),
     path("tags/<tag:name>/", tags.tag_detail, name="tag"),
     path("tags/<tag:name>/works/", tags.tag_works, name="tag_works"),
     # People

@@ -5,3 +5,12 @@ class FormatsConfig(AppConfig):
     name = "ficarchive.formats"
     label = "formats"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from ficarchive.formats.downloads import forget_deleted_work
+        from ficarchive.works.models import Work
+
+        # However a work is deleted (the action, the admin, a cascade), its files go too.
+        post_delete.connect(forget_deleted_work, sender=Work, dispatch_uid="downloads-delete")

@@ -16,7 +16,9 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from ficarchive.accounts.models import Pseud, User
+from ficarchive.search.index import reindex_work, remove_work
 from ficarchive.tags.actions import find_or_create_tags, fixed_tags
+from ficarchive.tags.filtering import refresh_filter_tags
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES, Tag, TagType
 from ficarchive.text import TEXT_FORMATS, render_text
 from ficarchive.text import TextFormat as PipelineFormat
@@ -173,6 +175,7 @@ def _set_tags(work: Work, data: WorkInput) -> None:
     WorkTag.objects.filter(work=work).exclude(tag_id__in=wanted).delete()
     have = set(WorkTag.objects.filter(work=work).values_list("tag_id", flat=True))
     WorkTag.objects.bulk_create([WorkTag(work=work, tag_id=pk) for pk in wanted - have])
+    refresh_filter_tags([work.pk])  # tags: keep the work's filter tags in step
 
 
 def _check_creator(work: Work, user: User) -> None:
@@ -227,6 +230,7 @@ def post_work(
     _apply_chapter_fields(first, chapter)
     first.save()
     _refresh_totals(work)
+    reindex_work(work)
     return work
 
 
@@ -252,6 +256,7 @@ def update_work(
                 for i, p in enumerate(p for p in chosen if p.pk not in have)
             ]
         )
+    reindex_work(work)
     return work
 
 
@@ -270,6 +275,7 @@ def post_draft_work(user: User, work: Work) -> Work:
     work.save(update_fields=["status", "published_at", "updated_at", "revised_at"])
     Chapter.objects.filter(work=work, posted=False).update(posted=True, published_at=now)
     _refresh_totals(work)
+    reindex_work(work)
     return work
 
 
@@ -277,6 +283,7 @@ def post_draft_work(user: User, work: Work) -> Work:
 def delete_work(user: User, work: Work) -> None:
     """Delete a work with its chapters, credits and taggings."""
     _check_creator(work, user)
+    remove_work(work)
     work.delete()
 
 
@@ -299,6 +306,7 @@ def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = Fal
         work.updated_at = now
         work.save(update_fields=["updated_at", "revised_at"])
     _refresh_totals(work)
+    reindex_work(work)
     return chapter
 
 
@@ -310,6 +318,7 @@ def update_chapter(user: User, chapter: Chapter, data: ChapterInput) -> Chapter:
     _apply_chapter_fields(chapter, data)
     chapter.save()
     _refresh_totals(chapter.work)
+    reindex_work(chapter.work)
     return chapter
 
 
@@ -329,6 +338,7 @@ def post_chapter(user: User, chapter: Chapter) -> Chapter:
     work.updated_at = now
     work.save(update_fields=["updated_at", "revised_at"])
     _refresh_totals(work)
+    reindex_work(work)
     return chapter
 
 
@@ -355,6 +365,7 @@ def delete_chapter(user: User, chapter: Chapter) -> None:
         list(Chapter.objects.filter(work=work).order_by("position").values_list("pk", flat=True)),
     )
     _refresh_totals(work)
+    reindex_work(work)
 
 
 @transaction.atomic

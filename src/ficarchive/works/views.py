@@ -17,6 +17,7 @@ from ficarchive.accounts.models import User
 from ficarchive.core.pagination import PER_PAGE, paginate
 from ficarchive.formats.actions import import_parsed_work
 from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse_file
+from ficarchive.search.engine import search_works
 from ficarchive.text import render_text
 from ficarchive.works import actions
 from ficarchive.works.forms import ChapterForm, ImportForm, ReorderForm, WorkForm
@@ -74,8 +75,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def work_list(request: HttpRequest) -> HttpResponse:
-    page, problem = paginate(request, _newest_works(request))
-    return render(request, "works/work_list.html", {"page": page, "problem": problem})
+    q = request.GET.get("q", "").strip()
+    search = search_works(_newest_works(request), q) if q else None
+    page, problem = paginate(request, search.works if search else _newest_works(request))
+    snippets = search.snippets(page.object_list) if search else {}
+    return render(
+        request,
+        "works/work_list.html",
+        {
+            "page": page,
+            "problem": problem,
+            "q": q,
+            "search": search,
+            "results": [(work, snippets.get(work.pk, "")) for work in page.object_list],
+        },
+    )
 
 
 def _reading_context(request: HttpRequest, work: Work) -> dict[str, Any]:

@@ -1,0 +1,120 @@
+"""The plain data every exporter reads: a work with its metadata and the chapters to include.
+
+Built from the models by :func:`ficarchive.formats.downloads.export_document`; the exporters
+never touch the database, so they are fast to test and give the same bytes for the same data.
+All ``*_html`` fields hold HTML made by the text pipeline's sanitizer.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}")
+
+
+@dataclass(frozen=True)
+class ExportChapter:
+    number: int  # 1, 2, 3 ... in reading order among the included chapters
+    title: str
+    html: str
+    summary_html: str = ""
+    notes_html: str = ""
+    end_notes_html: str = ""
+    draft: bool = False
+
+    @property
+    def heading(self) -> str:
+        """Return "Chapter 2: Pressure", or "Chapter 2" for an untitled chapter."""
+        label = f"Chapter {self.number}: {self.title}" if self.title else f"Chapter {self.number}"
+        return f"{label} (draft)" if self.draft else label
+
+
+@dataclass(frozen=True)
+class ExportWork:
+    work_id: int
+    site_name: str
+    title: str
+    creators: list[str]
+    rating: str
+    language: str  # the stored code: "en", "ja", "other"
+    language_name: str
+    modified: datetime  # aware; changes whenever the work or a chapter changes
+    published: datetime | None = None
+    updated: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    fandoms: list[str] = field(default_factory=list)
+    relationships: list[str] = field(default_factory=list)
+    characters: list[str] = field(default_factory=list)
+    freeforms: list[str] = field(default_factory=list)
+    summary_html: str = ""
+    notes_html: str = ""
+    end_notes_html: str = ""
+    words: int = 0
+    chapters_label: str = ""
+    complete: bool = False
+    draft: bool = False  # the work itself is an unposted draft
+    chapters: list[ExportChapter] = field(default_factory=list)
+
+    @property
+    def has_drafts(self) -> bool:
+        """Return True when the file shows anything that is not posted (say so in it)."""
+        return self.draft or any(c.draft for c in self.chapters)
+
+    @property
+    def identifier(self) -> str:
+        """Return a stable ``urn:uuid:`` for this work on this site (same for every version)."""
+        name = f"ficarchive:{self.site_name}:work:{self.work_id}"
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+    @property
+    def language_tag(self) -> str:
+        """Return a well-formed BCP 47 tag for the work's language ("und" when unknown)."""
+        if self.language != "other" and _LANGUAGE_TAG.fullmatch(self.language):
+            return self.language
+        return "und"
+
+    @property
+    def url_path(self) -> str:
+        return f"/works/{self.work_id}/"
+
+    def metadata_rows(self) -> list[tuple[str, list[str]]]:
+        """Return the preface's labelled lists, AO3's order, leaving out empty ones."""
+        rows = [
+            ("Rating", [self.rating]),
+            ("Archive warnings", self.warnings),
+            ("Categories", self.categories),
+            ("Fandoms", self.fandoms),
+            ("Relationships", self.relationships),
+            ("Characters", self.characters),
+            ("Additional tags", self.freeforms),
+            ("Language", [self.language_name]),
+        ]
+        return [(label, values) for label, values in rows if values]
+
+    def stats_line(self) -> str:
+        """Return "Published: 2024-05-01 · Updated: ... · Words: 1,234 · Chapters: 2/?"."""
+        parts = []
+        if self.published is not None:
+            parts.append(f"Published: {self.published.date().isoformat()}")
+        if self.updated is not None and self.updated != self.published:
+            label = "Completed" if self.complete else "Updated"
+            parts.append(f"{label}: {self.updated.date().isoformat()}")
+        parts.append(f"Words: {self.words:,}")
+        if self.chapters_label:
+            parts.append(f"Chapters: {self.chapters_label}")
+        return " · ".join(parts)
+
+    def draft_notice(self) -> str:
+        """Return the sentence that says the file shows unposted text, or ""."""
+        if self.draft:
+            return "This is a draft: the work is not posted, and only its creators can see it."
+        if self.has_drafts:
+            return "This file includes draft chapters that are not posted yet."
+        return ""
+
+    def origin_line(self) -> str:
+        return f"Work {self.work_id} on {self.site_name} ({self.url_path})"

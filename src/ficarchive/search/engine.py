@@ -1,0 +1,131 @@
+"""One search interface over two backends: SQLite FTS5 and PostgreSQL full text.
+
+:func:`search_works` narrows a works QuerySet that the caller has already limited to what the
+reader may see (``Work.objects.visible_to(user).posted()``), so visibility is never decided
+here, and orders it by relevance. Snippets are cut for one page of results at a time, from
+the index's text, by ficarchive.search.snippet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import F, FloatField, Func, Value
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils.safestring import SafeString, mark_safe
+
+from ficarchive.search.models import TABLE
+from ficarchive.search.query import SearchQuery, describe, parse_query, to_fts5, to_tsquery
+from ficarchive.search.snippet import SCAN_CHARS, make_snippet
+from ficarchive.works.models import Work, WorkQuerySet
+
+# bm25 weights of the FTS5 columns: title, tags, creators, meta (summary, notes), body.
+FTS5_WEIGHTS = "10.0, 5.0, 5.0, 2.0, 1.0"
+
+
+class Relevance(Func):
+    """How well a work's index row matches the query: higher is better on both databases."""
+
+    output_field = FloatField()
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        document, params = compiler.compile(self.source_expressions[0])
+        # bm25() is lower for better matches; negate it so both backends sort descending.
+        return f"(-bm25({document}, {FTS5_WEIGHTS}))", list(params)
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        document, params = compiler.compile(self.source_expressions[0])
+        tsquery, query_params = compiler.compile(self.source_expressions[1])
+        return f"ts_rank({document}, to_tsquery('simple', {tsquery}))", [
+            *params,
+            *query_params,
+        ]
+
+
+def backend_query(query: SearchQuery) -> str:
+    """Return the query compiled for the database in use."""
+    return to_tsquery(query) if connection.vendor == "postgresql" else to_fts5(query)
+
+
+@dataclass
+class WorkSearch:
+    """A search of works: the narrowed works and what to tell the reader about the query."""
+
+    q: str
+    query: SearchQuery
+    works: WorkQuerySet
+    message: str = ""
+    compiled: str = field(default="", repr=False)
+
+    @property
+    def active(self) -> bool:
+        """True when the works were narrowed by the query (it had words to search for)."""
+        return not self.query.is_empty
+
+    def snippets(self, works: Iterable[Work]) -> dict[int, SafeString]:
+        """Return a highlighted snippet for each of these works (one page of results), read
+        in one query; works without a row or a snippet are left out."""
+        ids = [w.pk for w in works]
+        if not ids or not self.active:
+            return {}
+        limit = SCAN_CHARS
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"SELECT rowid, left(content, %s) FROM {TABLE} "  # noqa: S608
+                    "WHERE rowid = ANY(%s)",
+                    [limit, ids],
+                )
+            else:
+                marks = ", ".join(["%s"] * len(ids))
+                cursor.execute(
+                    "SELECT rowid, substr(body, 1, %s), substr(meta, 1, %s), tags, creators, "  # noqa: S608
+                    f"title FROM {TABLE} WHERE rowid IN ({marks})",
+                    [limit, limit, *ids],
+                )
+            rows = cursor.fetchall()
+        snippets = {}
+        for pk, *texts in rows:
+            snippet = make_snippet([t or "" for t in texts], self.query)
+            if snippet:
+                # make_snippet escapes the text and adds only <mark> tags.
+                snippets[int(pk)] = mark_safe(snippet)
+        return snippets
+
+
+def search_works(works: WorkQuerySet, q: str) -> WorkSearch:
+    """Return the works that match the reader's query ``q``, best matches first, with a message
+    for a query that searches nothing (then the works are returned unchanged).
+
+    ``works`` decides visibility: pass ``Work.objects.visible_to(user).posted()`` or narrower.
+    """
+    query = parse_query(q)
+    if query.is_empty:
+        if query.excluded:
+            message = (
+                "Add a word to search for: excluded words (-word) only narrow a search, "
+                "so all works are shown."
+            )
+        else:
+            message = "Your search has no words to look for, so all works are shown."
+        return WorkSearch(q=q, query=query, works=works, message=message)
+    compiled = backend_query(query)
+    found = (
+        works.filter(search_document__document__matches=compiled)
+        .annotate(
+            relevance=Relevance(F("search_document__document"), Value(compiled)),
+        )
+        .order_by("-relevance", "-updated_at", "-pk")
+    )
+    message = ""
+    if describe(query) != " ".join(q.split()):
+        message = f"Searched for: {describe(query)}"
+    return WorkSearch(q=q, query=query, works=found, message=message, compiled=compiled)
