@@ -8,11 +8,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ficarchive.core.progress import Progress
 from ficarchive.demo.build import DemoSummary, build_demo
 from ficarchive.works.models import Work
 
 MAX_WORKS = 100_000
-BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
@@ -67,23 +67,9 @@ class Command(BaseCommand):
                 f"data is in {settings.DATA_DIR}), or add --if-empty to skip quietly."
             )
         verbosity: int = options["verbosity"]
-        on_terminal = self.stdout.isatty()
         if verbosity:
             self.stdout.write(f"Making a demo archive of {works:,} works (seed {options['seed']})…")
-
-        def progress(done: int, total: int) -> None:
-            if not verbosity:
-                return
-            if on_terminal:
-                filled = BAR_WIDTH * done // total
-                bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-                self.stdout.write(f"\r[{bar}] {done:,}/{total:,} works", ending="")
-                if done == total:
-                    self.stdout.write("")
-                self.stdout.flush()
-            elif done == total or done % max(1, total // 10) == 0:
-                self.stdout.write(f"Posted {done:,}/{total:,} works ({100 * done // total}%)")
-
+        progress = Progress(self.stdout, "Posted", "works", quiet=not verbosity)
         summary = build_demo(works, options["seed"], progress=progress)
         if verbosity:
             self._report(summary)

@@ -7,9 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ficarchive.core.progress import Progress
 from ficarchive.search.index import reindex_all
-
-BAR_WIDTH = 30
 
 
 class Command(BaseCommand):
@@ -33,28 +32,8 @@ class Command(BaseCommand):
         if not 1 <= batch_size <= 10_000:
             raise CommandError(f"--batch-size must be from 1 to 10,000 (got {batch_size}).")
         verbosity: int = options["verbosity"]
-        on_terminal = self.stdout.isatty()
         started = time.monotonic()
-        last_line = started
-
-        def progress(done: int, total: int) -> None:
-            nonlocal last_line
-            if not verbosity:
-                return
-            if on_terminal:
-                filled = BAR_WIDTH * done // total
-                bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-                self.stdout.write(f"\r[{bar}] {done:,}/{total:,} works", ending="")
-                if done == total:
-                    self.stdout.write("")
-                self.stdout.flush()
-                return
-            now = time.monotonic()
-            # Periodic lines for logs: every ten seconds and at the end.
-            if done == total or now - last_line >= 10:
-                last_line = now
-                self.stdout.write(f"Indexed {done:,}/{total:,} works ({100 * done // total}%)")
-
+        progress = Progress(self.stdout, "Indexed", "works", quiet=not verbosity)
         summary = reindex_all(batch_size=batch_size, progress=progress)
         if verbosity:
             seconds = time.monotonic() - started

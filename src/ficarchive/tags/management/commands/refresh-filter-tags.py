@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ficarchive.core.progress import Progress
 from ficarchive.tags.filtering import refresh_all_filter_tags
 from ficarchive.works.models import Work
 
@@ -36,10 +37,7 @@ class Command(BaseCommand):
         if verbosity:
             self.stdout.write(f"Refreshing the filter tags of {works:,} works…")
 
-        def progress(done: int, total: int) -> None:
-            if verbosity:
-                self.stdout.write(f"  batch {done:,}/{total:,}")
-
+        progress = Progress(self.stdout, "Refreshed", "batches", quiet=not verbosity)
         rows = refresh_all_filter_tags(batch_size=batch_size, progress=progress)
         elapsed = time.monotonic() - started
         self.stdout.write(
