@@ -218,3 +218,21 @@ def test_web_import_suggests_characters(author: User) -> None:
     page = response.content.decode()
     assert "Names the story mentions most: Vicious, Julia, Spike" in page
     assert Work.objects.get().title == "Gray"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("reindex",),
+        ("refresh-filter-tags",),
+        ("export", "1", "--format", "txt", "-o", "out.txt"),
+        ("import", str(RAIN), "--author", "x"),
+    ],
+)
+def test_commands_on_an_unmigrated_database_say_what_to_do(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    result = run_cli(*args, data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "ficarchive migrate" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from ficarchive.core.migrations_check import ensure_migrated
 from ficarchive.formats.downloads import export_bytes
 from ficarchive.formats.exporters import FORMATS
 from ficarchive.works.models import Work
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         sys.exit(EXIT_FAILED)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        ensure_migrated()
         work = Work.objects.for_listing().filter(pk=options["work_id"]).first()
         if work is None:
             self._fail(f"There is no work {options['work_id']}.")

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ficarchive.accounts.models import User
+from ficarchive.core.migrations_check import ensure_migrated
 from ficarchive.formats.actions import import_parsed_work
 from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse_file
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         author = None
         if not options["dry_run"]:
+            ensure_migrated()
             author = User.objects.filter(username__iexact=options["author"]).first()
             if author is None:
                 raise CommandError(

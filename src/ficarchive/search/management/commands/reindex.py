@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ficarchive.core.migrations_check import ensure_migrated
 from ficarchive.core.progress import Progress
 from ficarchive.search.index import reindex_all
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        ensure_migrated()
         batch_size: int = options["batch_size"]
         if not 1 <= batch_size <= 10_000:
             raise CommandError(f"--batch-size must be from 1 to 10,000 (got {batch_size}).")

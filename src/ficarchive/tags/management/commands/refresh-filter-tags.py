@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ficarchive.core.migrations_check import ensure_migrated
 from ficarchive.core.progress import Progress
 from ficarchive.tags.filtering import refresh_all_filter_tags
 from ficarchive.works.models import Work
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        ensure_migrated()
         batch_size: int = options["batch_size"]
         if not 1 <= batch_size <= 100_000:
             raise CommandError(f"--batch-size must be from 1 to 100,000 (got {batch_size}).")
