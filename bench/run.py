@@ -215,6 +215,9 @@ def main() -> int:
             f"work page (longest work, {work.word_count:,} words, chapter 1)": f"/works/{work.pk}/",
             "entire work, same work": f"/works/{work.pk}/full/",
             "fandom tag works listing": f"/tags/{quote(tag_to_url(fandom.name))}/works/",
+            "full-text search, two words": "/works/?q=stone+bridge",
+            "full-text search, a phrase": "/works/?q=%22the+door%22",
+            "EPUB download (cached after the first)": f"/works/{work.pk}/download/epub/",
         }
         http_rows = []
         for label, path in pages.items():
@@ -242,7 +245,7 @@ def main() -> int:
         f"p50/p95 of {args.requests} sequential requests per page, then requests per second with",
         f"{args.threads} concurrent clients. Not run in CI; tests never assert times.",
         "",
-        f"## {today}: foundation, SQLite, {args.works} demo works",
+        f"## {today}: SQLite, {args.works} demo works",
         "",
         f"Machine: {machine()}. Server: {args.workers} gunicorn workers x 4 threads.",
         f"Demo archive built in {build_seconds:.1f} s.",
