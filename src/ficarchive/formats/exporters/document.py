@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -118,3 +119,27 @@ class ExportWork:
 
     def origin_line(self) -> str:
         return f"Work {self.work_id} on {self.site_name} ({self.url_path})"
+
+
+def preface_parts(
+    work: ExportWork,
+    escape: Callable[[str], str],
+    block: Callable[[str, str, str], str],
+) -> list[str]:
+    """Return the preface markup both the EPUB title page and the HTML file open with: draft
+    notice, title, byline, metadata list with stats, summary and notes. `escape` is the text
+    escaper of the target (XML or HTML); `block` renders a labelled note section."""
+    parts = []
+    notice = work.draft_notice()
+    if notice:
+        parts.append(f'<p class="draft-notice">{escape(notice)}</p>\n')
+    parts.append(f"<h1>{escape(work.title)}</h1>\n")
+    if work.creators:
+        parts.append(f'<p class="byline">by {escape(", ".join(work.creators))}</p>\n')
+    parts.append('<dl class="work-meta">\n')
+    for label, values in work.metadata_rows():
+        parts.append(f"<dt>{escape(label)}:</dt><dd>{escape(', '.join(values))}</dd>\n")
+    parts.append(f"<dt>Stats:</dt><dd>{escape(work.stats_line())}</dd>\n</dl>\n")
+    parts.append(block("Summary", work.summary_html, "summary"))
+    parts.append(block("Notes", work.notes_html, "notes"))
+    return parts

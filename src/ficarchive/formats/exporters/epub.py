@@ -8,7 +8,7 @@ import io
 import zipfile
 from datetime import UTC
 
-from ficarchive.formats.exporters.document import ExportChapter, ExportWork
+from ficarchive.formats.exporters.document import ExportChapter, ExportWork, preface_parts
 from ficarchive.formats.exporters.xhtml import fragment_to_xhtml, xml_attribute, xml_text
 from ficarchive.text import html_to_text
 
@@ -62,19 +62,7 @@ def _block(label: str, html: str, css_class: str) -> str:
 
 
 def _title_page(work: ExportWork) -> str:
-    parts = []
-    notice = work.draft_notice()
-    if notice:
-        parts.append(f'<p class="draft-notice">{xml_text(notice)}</p>\n')
-    parts.append(f"<h1>{xml_text(work.title)}</h1>\n")
-    if work.creators:
-        parts.append(f'<p class="byline">by {xml_text(", ".join(work.creators))}</p>\n')
-    parts.append('<dl class="work-meta">\n')
-    for label, values in work.metadata_rows():
-        parts.append(f"<dt>{xml_text(label)}:</dt><dd>{xml_text(', '.join(values))}</dd>\n")
-    parts.append(f"<dt>Stats:</dt><dd>{xml_text(work.stats_line())}</dd>\n</dl>\n")
-    parts.append(_block("Summary", work.summary_html, "summary"))
-    parts.append(_block("Notes", work.notes_html, "notes"))
+    parts = preface_parts(work, xml_text, _block)
     parts.append(f'<p class="origin">{xml_text(work.origin_line())}</p>\n')
     return _page(
         work, work.title, '<section epub:type="titlepage">\n' + "".join(parts) + "</section>\n"

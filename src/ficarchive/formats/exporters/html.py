@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ficarchive.formats.exporters.document import ExportChapter, ExportWork
+from ficarchive.formats.exporters.document import ExportChapter, ExportWork, preface_parts
 from ficarchive.text import remove_paragraph_ids
 
 STYLESHEET = """\
@@ -57,19 +57,11 @@ def export_html(work: ExportWork) -> bytes:
         f"<title>{escape(work.title)}</title>\n",
         f"<style>\n{STYLESHEET}</style>\n</head>\n<body>\n",
     ]
-    notice = work.draft_notice()
-    if notice:
-        parts.append(f'<p class="draft-notice">{escape(notice)}</p>\n')
-    parts.append(f'<header class="preface">\n<h1>{escape(work.title)}</h1>\n')
-    if work.creators:
-        parts.append(f'<p class="byline">by {escape(", ".join(work.creators))}</p>\n')
-    parts.append('<dl class="work-meta">\n')
-    for label, values in work.metadata_rows():
-        parts.append(f"<dt>{escape(label)}:</dt><dd>{escape(', '.join(values))}</dd>\n")
-    parts.append(f"<dt>Stats:</dt><dd>{escape(work.stats_line())}</dd>\n</dl>\n")
-    parts.append(_block("Summary", work.summary_html, "summary"))
-    parts.append(_block("Notes", work.notes_html, "notes"))
-    parts.append("</header>\n")
+    preface = preface_parts(work, escape, _block)
+    # The draft notice stands before the preface header, as it always has.
+    if work.draft_notice():
+        parts.append(preface.pop(0))
+    parts += ['<header class="preface">\n', *preface, "</header>\n"]
     if len(work.chapters) > 1:
         links = "".join(
             f'<li><a href="#chapter-{c.number}">{escape(c.heading)}</a></li>\n'
