@@ -7,7 +7,7 @@ edit form shows, the HTML is what readers get.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -41,6 +41,26 @@ class Status(models.TextChoices):
     POSTED = "posted", "Posted"
 
 
+class CommentPermission(models.TextChoices):
+    ANYONE = "anyone", "Anyone, guests included"
+    REGISTERED = "registered", "Registered users only"
+    NOBODY = "nobody", "Nobody: comments are off"
+
+
+# The sort orders of listings: the Work field each sorts by (descending, then by id) and
+# its label. Every one has an index (status, field, id) so a sorted listing is an index scan.
+SORT_FIELDS = {
+    "updated": ("updated_at", "Date updated"),
+    "published": ("published_at", "Date posted"),
+    "kudos": ("kudos_count", "Kudos"),
+    "hits": ("hit_count", "Hits"),
+    "bookmarks": ("bookmark_count", "Bookmarks"),
+    "comments": ("comment_count", "Comments"),
+    "words": ("word_count", "Word count"),
+    "title": ("title_sort", "Title"),
+}
+
+
 LANGUAGES = [
     ("en", "English"),
     ("es", "Español"),
@@ -67,10 +87,20 @@ NOTES_MAX = 5000
 CHAPTER_TEXT_MAX = 510_000
 
 
+def title_sort_key(title: str) -> str:
+    """Return the title as it sorts: casefolded, without a leading article ("The Dome" sorts
+    under D)."""
+    folded = title.strip().casefold()
+    for article in ("the ", "a ", "an "):
+        if folded.startswith(article) and len(folded) > len(article):
+            return folded[len(article) :].lstrip()[:TITLE_MAX]
+    return folded[:TITLE_MAX]
+
+
 class WorkQuerySet(models.QuerySet["Work"]):
     def posted(self) -> WorkQuerySet:
         """Return works that are posted (not drafts, not hidden by moderators)."""
-        return self.filter(status=Status.POSTED)
+        return self.filter(status=Status.POSTED, hidden=False)
 
     def created_by(self, user: User) -> WorkQuerySet:
         """Return works that one of the user's pseuds is credited on."""
@@ -83,7 +113,7 @@ class WorkQuerySet(models.QuerySet["Work"]):
         if not user.is_authenticated:
             return self.posted().filter(restricted=False)
         own = Creatorship.objects.filter(pseud__user_id=user.pk).values("work_id")
-        return self.filter(Q(status=Status.POSTED) | Q(pk__in=own))
+        return self.filter(Q(status=Status.POSTED, hidden=False) | Q(pk__in=own))
 
     def for_listing(self) -> WorkQuerySet:
         """Return works with what a listing blurb shows, fetched in a fixed number of queries."""
@@ -124,6 +154,28 @@ class Work(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True, db_index=True)
     revised_at = models.DateTimeField(auto_now=True)
+    hidden = models.BooleanField(
+        default=False, help_text="Hidden by a moderator: only its creators can see it."
+    )
+    # Title folded for sorting ("the" and case ignored); set by save().
+    title_sort = models.CharField(max_length=TITLE_MAX, blank=True, editable=False)
+
+    # Counters kept by the actions that add or remove what they count, for sorting listings.
+    kudos_count = models.PositiveIntegerField(default=0)
+    hit_count = models.PositiveIntegerField(default=0)
+    bookmark_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+
+    # What the creators allow readers to do.
+    allow_guest_kudos = models.BooleanField(
+        default=True, help_text="Readers who are not logged in may leave kudos."
+    )
+    comment_permission = models.CharField(
+        max_length=12, choices=CommentPermission.choices, default=CommentPermission.ANYONE
+    )
+    moderate_comments = models.BooleanField(
+        default=False, help_text="New comments wait for a creator's approval before they show."
+    )
 
     pseuds: models.ManyToManyField[Pseud, Creatorship] = models.ManyToManyField(
         Pseud, through="Creatorship", related_name="works"
@@ -136,11 +188,19 @@ class Work(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["status", "restricted", "-updated_at"], name="work_listing_idx"),
+            models.Index(fields=["status", field, "id"], name=f"work_sort_{key}_idx")
+            for key, (field, _label) in SORT_FIELDS.items()
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.title_sort = title_sort_key(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "title_sort"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return f"/works/{self.pk}/"
