@@ -30,8 +30,8 @@ def story(name: str) -> ParsedWork:
     return parse_file((STORIES / name).read_bytes(), filename=name)
 
 
-def parse_text(text: str, **options: str) -> ParsedWork:
-    return parse_file(text.encode(), filename="story.txt", **options)
+def parse_text(text: str, *, fmt: str | None = None, title: str | None = None) -> ParsedWork:
+    return parse_file(text.encode(), filename="story.txt", fmt=fmt, title=title)
 
 
 def parse_markdown(text: str) -> ParsedWork:
@@ -632,8 +632,9 @@ def test_it_names_documents_that_are_not_text(data: bytes, what: str) -> None:
     assert "save it as plain text" in message
 
 
-def test_it_rejects_html_files_it_cannot_import_yet() -> None:
-    assert "HTML files cannot be imported yet" in _rejection(b"<p>x</p>", "story.html")
+def test_it_imports_html_files_by_name() -> None:
+    work = parse_file(b"<p>x y</p>", filename="story.html")
+    assert work.chapters[0].html == '<p id="p1">x y</p>'
 
 
 def test_it_rejects_a_file_without_story_text() -> None:
@@ -700,7 +701,8 @@ def test_it_serializes_every_documented_key() -> None:
     assert set(work) == {
         "title", "author", "summary", "notes", "end_notes", "rating", "archive_warnings",
         "categories", "fandoms", "characters", "relationships", "tags", "language",
-        "complete", "word_count", "chapters", "suggested_characters", "encoding", "warnings",
+        "complete", "series", "word_count", "chapters", "suggested_characters", "encoding",
+        "warnings",
     }  # fmt: skip
     chapters = work["chapters"]
     assert isinstance(chapters, list)

@@ -6,10 +6,43 @@ from django.db import transaction
 
 from ficarchive.accounts.models import User
 from ficarchive.formats.parsed import ParsedWork
+from ficarchive.tags.actions import FORBIDDEN_TAG_CHARS
+from ficarchive.tags.models import MAX_TAG_LENGTH
 from ficarchive.works import actions
-from ficarchive.works.models import Rating, TextFormat, Work
+from ficarchive.works.models import LANGUAGE_NAMES, Rating, TextFormat, Work
 
 RATING_BY_LABEL = {label: value for value, label in Rating.choices}
+
+
+def work_language(code: str) -> str:
+    """Return the archive's language choice for a file's language code: "pt-BR" gives "pt",
+    a language the archive does not list gives "other", no language gives "en"."""
+    if not code.strip():
+        return "en"
+    primary = code.strip().lower().replace("_", "-").split("-")[0]
+    return primary if primary in LANGUAGE_NAMES else "other"
+
+
+def clean_tag_names(names: list[str], warnings: list[str]) -> list[str]:
+    """Return tag names as the archive can hold them: split at commas (which separate tags),
+    characters tags cannot hold removed, cut to the longest tag, duplicates dropped. Says what
+    changed in ``warnings``."""
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        for part in name.split(","):
+            kept = "".join(ch for ch in part if ch not in FORBIDDEN_TAG_CHARS)
+            kept = " ".join(kept.split())[:MAX_TAG_LENGTH].strip()
+            if kept != " ".join(part.split()):
+                warnings.append(
+                    f"The tag “{' '.join(part.split())[:60]}” was changed to “{kept[:60]}”: "
+                    f"tags cannot hold {' '.join(sorted(FORBIDDEN_TAG_CHARS))} or more than "
+                    f"{MAX_TAG_LENGTH} characters."
+                )
+            if kept and kept.casefold() not in seen:
+                seen.add(kept.casefold())
+                cleaned.append(kept)
+    return cleaned
 
 
 def work_input_from_parsed(parsed: ParsedWork, *, title: str | None = None) -> actions.WorkInput:
@@ -23,11 +56,11 @@ def work_input_from_parsed(parsed: ParsedWork, *, title: str | None = None) -> a
         rating=RATING_BY_LABEL.get(parsed.rating, Rating.NOT_RATED),
         warnings=list(parsed.archive_warnings),
         categories=list(parsed.categories),
-        fandoms=list(parsed.fandoms),
-        relationships=list(parsed.relationships),
-        characters=list(parsed.characters),
-        freeforms=list(parsed.tags),
-        language=parsed.language or "en",
+        fandoms=clean_tag_names(parsed.fandoms, parsed.warnings),
+        relationships=clean_tag_names(parsed.relationships, parsed.warnings),
+        characters=clean_tag_names(parsed.characters, parsed.warnings),
+        freeforms=clean_tag_names(parsed.tags, parsed.warnings),
+        language=work_language(parsed.language),
         expected_chapters=len(parsed.chapters) if parsed.complete else None,
         complete=bool(parsed.complete),
     )

@@ -16,7 +16,7 @@ RATINGS: tuple[str, ...] = (
     "Explicit",
 )
 ARCHIVE_WARNINGS: tuple[str, ...] = (
-    "Choose Not To Use Archive Warnings",
+    "Creator Chose Not To Use Archive Warnings",
     "Graphic Depictions Of Violence",
     "Major Character Death",
     "No Archive Warnings Apply",
@@ -52,6 +52,18 @@ class ParsedChapter:
 
 
 @dataclass
+class ParsedSeries:
+    """A series the file says the work belongs to (an AO3 download's "Series" line)."""
+
+    title: str
+    part: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """Return the series as a JSON-ready dict."""
+        return {"title": self.title, "part": self.part}
+
+
+@dataclass
 class ParsedWork:
     """A work read from a file: metadata, chapters, and messages for the user."""
 
@@ -69,6 +81,7 @@ class ParsedWork:
     tags: list[str] = field(default_factory=list)
     language: str = ""  # a language code such as "en", or "" when the file does not say
     complete: bool | None = None
+    series: list[ParsedSeries] = field(default_factory=list)
     chapters: list[ParsedChapter] = field(default_factory=list)
     suggested_characters: list[str] = field(default_factory=list)
     encoding: str = ""
@@ -96,6 +109,7 @@ class ParsedWork:
             "tags": list(self.tags),
             "language": self.language,
             "complete": self.complete,
+            "series": [series.to_json() for series in self.series],
             "word_count": self.word_count,
             "chapters": [chapter.to_json() for chapter in self.chapters],
             "suggested_characters": list(self.suggested_characters),

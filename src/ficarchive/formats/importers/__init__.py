@@ -1,4 +1,7 @@
-"""Importers: turn an uploaded story file (plain text or Markdown) into a ParsedWork.
+"""Importers: turn an uploaded story file into a ParsedWork.
+
+Formats: plain text, Markdown, HTML, AO3's HTML download, EPUB (2 and 3) and Word (.docx),
+detected from the content (``fmt`` forces one).
 
 Pure functions, no Django: the web import form, ``ficarchive import`` and the tests all call
 :func:`parse_file`, which either returns a ParsedWork (with warnings for the user) or raises
@@ -7,9 +10,17 @@ ImportRejected with a message that says what was wrong and what to do.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+import zipfile
 
+from ficarchive.formats.importers.ao3 import looks_like_ao3, parse_ao3
+from ficarchive.formats.importers.archive import DEFAULT_LIMITS, ArchiveLimits, SafeZip
 from ficarchive.formats.importers.base import MAX_IMPORT_BYTES, ImportRejected
+from ficarchive.formats.importers.docx import is_docx, parse_docx_archive
+from ficarchive.formats.importers.epub import is_epub, parse_epub_archive
+from ficarchive.formats.importers.html import parse_html_document
 from ficarchive.formats.importers.markdown import parse_markdown
 from ficarchive.formats.importers.plaintext import parse_plaintext
 from ficarchive.formats.parsed import ParsedWork
@@ -19,13 +30,23 @@ from ficarchive.text.normalize import normalize_whitespace_and_controls
 __all__ = [
     "FORMATS",
     "MAX_IMPORT_BYTES",
+    "ArchiveLimits",
     "ImportRejected",
     "ParsedWork",
     "detect_format",
     "parse_file",
 ]
 
-FORMATS: tuple[str, ...] = ("text", "markdown")
+FORMATS: tuple[str, ...] = ("text", "markdown", "html", "ao3", "epub", "docx")
+FORMAT_LABELS: dict[str, str] = {
+    "text": "Plain text",
+    "markdown": "Markdown",
+    "html": "HTML",
+    "ao3": "AO3 HTML download",
+    "epub": "EPUB",
+    "docx": "Word document (.docx)",
+}
+ZIP_FORMATS = frozenset({"epub", "docx"})
 FORMAT_ALIASES: dict[str, str] = {
     "text": "text",
     "txt": "text",
@@ -34,10 +55,20 @@ FORMAT_ALIASES: dict[str, str] = {
     "plain text": "text",
     "markdown": "markdown",
     "md": "markdown",
+    "html": "html",
+    "htm": "html",
+    "xhtml": "html",
+    "ao3": "ao3",
+    "ao3 html": "ao3",
+    "archive of our own": "ao3",
+    "epub": "epub",
+    "docx": "docx",
+    "word": "docx",
 }
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn"})
 TEXT_EXTENSIONS = frozenset({".txt", ".text"})
 # Files people try to import that are not text; a clear message beats a garbled import.
+_ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "a ZIP archive (a .docx, .odt or .epub file is one)"),
     (b"%PDF", "a PDF document"),
@@ -58,22 +89,60 @@ _ATX_HEADING = re.compile(r"^#{1,6}[ \t]+\S", re.MULTILINE)
 _SNIFF_BYTES = 64 * 1024
 
 
+_HTML_START = re.compile(
+    r"\A(?:\ufeff)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    r"<(?:!doctype\s+html|html|head|body|meta|title|p|div|h[1-6]|center|table|section|article)[\s>/]",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def _extension(filename: str) -> str:
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].lower()
     return "." + name.rsplit(".", 1)[1] if "." in name else ""
 
 
-def detect_format(data: bytes, filename: str) -> str:
-    """Return ``"markdown"`` or ``"text"`` for a file, from its extension and its content.
+_ZIP_OPEN_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    ValueError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,  # "zip file version 6.4": features the standard library lacks
+)
 
-    ``.md``/``.markdown`` files are Markdown; ``.txt`` files are plain text unless they start
+
+def _zip_kind(data: bytes, filename: str) -> str:
+    """Return "epub" or "docx" for a ZIP-based document (by its members, else its name)."""
+    names: set[str] = set()
+    # A damaged file is told apart later, by the reader with its clear messages.
+    with contextlib.suppress(*_ZIP_OPEN_ERRORS):
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    if "word/document.xml" in names:
+        return "docx"
+    if "META-INF/container.xml" in names or "mimetype" in names:
+        return "epub"
+    extension = _extension(filename)
+    return "docx" if extension == ".docx" else "epub"
+
+
+def detect_format(data: bytes, filename: str) -> str:
+    """Return the format of a file (one of FORMATS) from its content and extension.
+
+    ZIP archives are EPUB or DOCX by their members; ``.md``/``.markdown`` files are Markdown;
+    HTML is recognized by its markup at the start (or a ``.html``/``.htm``/``.xhtml`` name),
+    and is AO3's download when it carries AO3's preface; ``.txt`` files are plain text unless they start
     with YAML front matter; other files are Markdown when they start with front matter or
     have ``#`` headings, else plain text.
     """
+    if data.startswith(_ZIP_SIGNATURES):
+        return _zip_kind(data, filename)
     extension = _extension(filename)
     if extension in MARKDOWN_EXTENSIONS:
-        return "markdown"
+        return "markdown"  # Markdown may open with raw HTML
     head = data[:_SNIFF_BYTES].decode("utf-8", errors="replace")
+    if extension in _HTML_EXTENSIONS or _HTML_START.match(head):
+        return "ao3" if looks_like_ao3(data) else "html"
     if _FRONT_MATTER.match(head):
         return "markdown"
     if extension in TEXT_EXTENSIONS:
@@ -87,30 +156,69 @@ def _resolve_format(fmt: str | None) -> str | None:
     resolved = FORMAT_ALIASES.get(fmt.strip().lower())
     if resolved is None:
         raise ImportRejected(
-            f"Unknown import format “{fmt[:40]}”: choose plain text (text) or Markdown "
-            "(markdown), or leave the format out to detect it from the file."
+            f"Unknown import format “{fmt[:40]}”: choose one of {', '.join(FORMATS)}, or "
+            "leave the format out to detect it from the file."
         )
     return resolved
 
 
-def _reject_non_text(data: bytes, filename: str, fmt: str | None) -> None:
+def _reject_non_text(data: bytes) -> None:
     for signature, what in _SIGNATURES:
         if data.startswith(signature):
             raise ImportRejected(
-                f"This file is {what}, not plain text or Markdown. Open it in the program "
-                "that made it, save it as plain text (.txt, UTF-8) or Markdown (.md), and "
+                f"This file is {what}, which cannot be imported. Open it in the program that "
+                "made it, save it as plain text (.txt, UTF-8), HTML, EPUB or Word (.docx), and "
                 "import that file."
             )
-    if fmt is None and _extension(filename) in _HTML_EXTENSIONS:
-        raise ImportRejected(
-            "HTML files cannot be imported yet. Open the file in a browser, copy the story "
-            "into the posting form (Work text, format HTML), or save it as plain text and "
-            "import that."
-        )
 
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _parse_zip(data: bytes, filename: str, fmt: str | None, limits: ArchiveLimits) -> ParsedWork:
+    kind = fmt or _zip_kind(data, filename)
+    what = "EPUB" if kind == "epub" else "DOCX"
+    archive = SafeZip(data, what, limits)
+    if kind == "docx" or (fmt is None and is_docx(archive)):
+        return parse_docx_archive(archive, data)
+    if fmt is None and not is_epub(archive):
+        raise ImportRejected(
+            "This file is a ZIP archive that is neither an EPUB nor a Word document (.docx). "
+            "Open the story in the program that made it, save it as plain text, HTML, EPUB "
+            "or .docx, and import that file."
+        )
+    return parse_epub_archive(archive)
+
+
+def _parse_text_formats(data: bytes, filename: str, fmt: str | None) -> tuple[ParsedWork, str]:
+    """Return (the work, its format) for a file of text: plain, Markdown or HTML."""
+    _reject_non_text(data)
+    try:
+        decoded = decode_bytes(data)
+    except UndecodableError as error:
+        raise ImportRejected(str(error)) from None
+    if not normalize_whitespace_and_controls(decoded.text).strip():
+        raise ImportRejected(
+            "The file has no text in it (only blank space). Choose the file that holds your story."
+        )
+    resolved = fmt or detect_format(data, filename)
+    if resolved == "ao3":
+        work = parse_ao3(decoded.text)
+    elif resolved == "html":
+        work = parse_html_document(decoded.text)
+    elif resolved == "markdown":
+        work = parse_markdown(decoded.text)
+    else:
+        work = parse_plaintext(decoded.text)
+    work.encoding = decoded.encoding
+    if decoded.encoding == "windows-1252":
+        work.warnings.insert(
+            0,
+            "Decoded as Windows-1252 (not UTF-8). Check that quotes and accented letters "
+            "came out right; if not, save the file as UTF-8 and import it again.",
+        )
+    return work, resolved
 
 
 def parse_file(
@@ -119,13 +227,15 @@ def parse_file(
     filename: str = "",
     fmt: str | None = None,
     title: str | None = None,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
 ) -> ParsedWork:
     """Return the work in an uploaded file: metadata, chapters, notes and warnings.
 
-    ``fmt`` is ``"text"`` or ``"markdown"`` (None: detect from the file); ``title``
-    overrides the file's title. Raises ImportRejected (with a message for the user) for an
-    empty file, a file over MAX_IMPORT_BYTES, binary or undecodable data, unreadable front
-    matter, a file without story text, or an unknown ``fmt``.
+    ``fmt`` is one of FORMATS (None: detect from the file); ``title`` overrides the file's
+    title; ``limits`` caps what an EPUB or DOCX may inflate to. Raises ImportRejected (with
+    a message for the user) for an empty file, a file over MAX_IMPORT_BYTES, binary or
+    undecodable data, a damaged or unsafe archive, unreadable front matter or XML, a file
+    without story text, or an unknown ``fmt``.
     """
     resolved = _resolve_format(fmt)
     if not data:
@@ -136,18 +246,25 @@ def parse_file(
             f"{_megabytes(MAX_IMPORT_BYTES)}. Split the work into smaller files (for example, "
             "import the first chapters, then add the rest as new chapters)."
         )
-    _reject_non_text(data, filename, resolved)
-    try:
-        decoded = decode_bytes(data)
-    except UndecodableError as error:
-        raise ImportRejected(str(error)) from None
-    if not normalize_whitespace_and_controls(decoded.text).strip():
+    is_zip = data.startswith(_ZIP_SIGNATURES)
+    if resolved in ZIP_FORMATS and not is_zip:
+        label = FORMAT_LABELS[resolved]
         raise ImportRejected(
-            "The file has no text in it (only blank space). Choose the file that holds your story."
+            f"This file is not an {label} file: EPUB and .docx files are ZIP archives, and "
+            "this one is not. Choose another format, or leave the format out to detect it."
         )
-    resolved = resolved or detect_format(data, filename)
-    work = parse_markdown(decoded.text) if resolved == "markdown" else parse_plaintext(decoded.text)
+    if is_zip and resolved in (None, *ZIP_FORMATS):
+        work = _parse_zip(data, filename, resolved, limits)
+        work.encoding = "utf-8"
+        kind = "archive"
+    else:
+        work, kind = _parse_text_formats(data, filename, resolved)
     if not work.chapters:
+        hint = (
+            "story paragraphs must be separated by blank lines"
+            if kind in ("text", "markdown")
+            else "the story must be in the file's text, not only in images"
+        )
         raise ImportRejected(
             "No story text found in the file: it has "
             + (
@@ -155,21 +272,14 @@ def parse_file(
                 if work.notes or work.title
                 else "nothing to read"
             )
-            + ". Check that you chose the right file; story paragraphs must be separated by "
-            "blank lines."
-        )
-    work.encoding = decoded.encoding
-    if decoded.encoding == "windows-1252":
-        work.warnings.insert(
-            0,
-            "Decoded as Windows-1252 (not UTF-8). Check that quotes and accented letters "
-            "came out right; if not, save the file as UTF-8 and import it again.",
+            + f". Check that you chose the right file; {hint}."
         )
     if title is not None and title.strip():
         work.title = " ".join(title.split())
+    work.title = " ".join(work.title.split())[:255]
     if not work.title:
         work.warnings.append(
-            "No title found in the file (no “Title:” line or front matter title). Give the "
-            "work a title before posting it."
+            "No title found in the file (no “Title:” line, front matter or document title). "
+            "Give the work a title before posting it."
         )
     return work

@@ -109,12 +109,12 @@ RATING_BY_NAME: dict[str, str] = {
 }
 
 WARNING_BY_NAME: dict[str, str] = {
-    "choose not to use archive warnings": "Choose Not To Use Archive Warnings",
-    "creator chose not to use archive warnings": "Choose Not To Use Archive Warnings",
-    "author chose not to use archive warnings": "Choose Not To Use Archive Warnings",
-    "choose not to warn": "Choose Not To Use Archive Warnings",
-    "chose not to warn": "Choose Not To Use Archive Warnings",
-    "cntw": "Choose Not To Use Archive Warnings",
+    "choose not to use archive warnings": "Creator Chose Not To Use Archive Warnings",
+    "creator chose not to use archive warnings": "Creator Chose Not To Use Archive Warnings",
+    "author chose not to use archive warnings": "Creator Chose Not To Use Archive Warnings",
+    "choose not to warn": "Creator Chose Not To Use Archive Warnings",
+    "chose not to warn": "Creator Chose Not To Use Archive Warnings",
+    "cntw": "Creator Chose Not To Use Archive Warnings",
     "graphic depictions of violence": "Graphic Depictions Of Violence",
     "graphic violence": "Graphic Depictions Of Violence",
     "violence": "Graphic Depictions Of Violence",
