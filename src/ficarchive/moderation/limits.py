@@ -1,0 +1,170 @@
+"""Rate limits on writes (comments, posting, kudos, reports, bookmarks), counted in the database
+so they hold across processes and app servers.
+
+Callers run `check_rate(action, user=..., address=...)` before the write; it records the
+attempt, or raises `RateLimited` (turn it into a 429 page with `rate_limited_response`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
+
+from django.conf import settings
+from django.utils import timezone
+
+from ficarchive.moderation.models import RateEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest, HttpResponse
+
+    from ficarchive.accounts.models import User
+
+MINUTE = 60
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` events per `scope` (the account or the network address) in `seconds`."""
+
+    scope: Literal["account", "address"]
+    count: int
+    seconds: int
+
+
+# Per action: every limit that applies. Settings may replace an action's limits with
+# MODERATION_RATE_LIMITS = {"comment": [("account", 2, 60)], ...}.
+LIMITS: dict[str, tuple[Limit, ...]] = {
+    "comment": (
+        Limit("account", 10, MINUTE),
+        Limit("account", 60, HOUR),
+        Limit("address", 30, HOUR),
+    ),
+    "post_work": (Limit("account", 10, HOUR), Limit("address", 20, HOUR)),
+    "kudos": (Limit("account", 60, HOUR), Limit("address", 120, HOUR)),
+    "report": (Limit("account", 10, HOUR), Limit("address", 20, HOUR)),
+    "bookmark": (Limit("account", 60, HOUR), Limit("address", 120, HOUR)),
+}
+
+# What each action is called in messages ("Too many comments ...").
+NOUNS = {
+    "comment": "comments",
+    "post_work": "works posted",
+    "kudos": "kudos",
+    "report": "reports",
+    "bookmark": "bookmarks",
+}
+
+
+class RateLimited(Exception):
+    """Raised when an action is over its limit: `message` for the person, `retry_after` in
+    seconds for the Retry-After header."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+def limits_enabled() -> bool:
+    """Return whether rate limits apply: always on a site; off under the test runner unless a
+    test turns them on (MODERATION_RATE_LIMITS_ENABLED = True), so that tests which post many
+    things in a row do not trip them by accident."""
+    enabled = getattr(settings, "MODERATION_RATE_LIMITS_ENABLED", None)
+    if enabled is None:
+        return not getattr(settings, "TESTING", False)
+    return bool(enabled)
+
+
+def limits_for(action: str) -> tuple[Limit, ...]:
+    """Return the limits of an action (settings override the defaults); unknown actions have
+    none."""
+    if not limits_enabled():
+        return ()
+    overrides = getattr(settings, "MODERATION_RATE_LIMITS", None) or {}
+    if action in overrides:
+        return tuple(
+            Limit(scope, int(count), int(seconds)) for scope, count, seconds in overrides[action]
+        )
+    return LIMITS.get(action, ())
+
+
+def describe_wait(seconds: int) -> str:
+    """Return a wait in words: "30 seconds", "1 minute", "2 hours"."""
+    if seconds < MINUTE:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    if seconds < HOUR:
+        minutes = math.ceil(seconds / MINUTE)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = math.ceil(seconds / HOUR)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def describe_window(seconds: int) -> str:
+    """Return a window in words: "minute", "hour", "10 minutes"."""
+    if seconds == MINUTE:
+        return "minute"
+    if seconds == HOUR:
+        return "hour"
+    if seconds == 24 * HOUR:
+        return "day"
+    return describe_wait(seconds)
+
+
+def _is_exempt(user: User | AnonymousUser | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_staff and user.is_active)
+
+
+def check_rate(action: str, *, user: User | AnonymousUser | None, address: str) -> None:
+    """Record one `action` by this account (None or a guest: by the address alone) from this
+    address, or raise RateLimited if a limit is reached. Staff are exempt and not counted."""
+    if _is_exempt(user):
+        return
+    limits = limits_for(action)
+    if not limits:
+        return
+    now = timezone.now()
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    address = address[:64]
+    events = RateEvent.objects.filter(action=action)
+    for limit in limits:
+        if limit.scope == "account":
+            if user_id is None:
+                continue
+            scoped = events.filter(user_id=user_id)
+        else:
+            scoped = events.filter(address=address)
+        window_start = now - timedelta(seconds=limit.seconds)
+        recent = scoped.filter(created_at__gt=window_start)
+        times = list(
+            recent.order_by("-created_at").values_list("created_at", flat=True)[: limit.count]
+        )
+        if len(times) >= limit.count:
+            # The oldest of the last `count` events leaves the window first.
+            free_at = times[-1] + timedelta(seconds=limit.seconds)
+            retry_after = max(1, math.ceil((free_at - now).total_seconds()))
+            who = "your account" if limit.scope == "account" else "your network address"
+            noun = NOUNS.get(action, action.replace("_", " "))
+            raise RateLimited(
+                f"Too many {noun} from {who} in the last {describe_window(limit.seconds)}. "
+                f"Try again in {describe_wait(retry_after)}.",
+                retry_after,
+            )
+    longest = max(limit.seconds for limit in limits)
+    events.filter(created_at__lt=now - timedelta(seconds=longest)).delete()
+    RateEvent.objects.create(action=action, user_id=user_id, address=address)
+
+
+def rate_limited_response(request: HttpRequest, error: RateLimited) -> HttpResponse:
+    """Return the 429 page for a RateLimited error, with a Retry-After header."""
+    from django.shortcuts import render
+
+    response = render(
+        request, "moderation/rate_limited.html", {"message": error.message}, status=429
+    )
+    response["Retry-After"] = str(error.retry_after)
+    return response
