@@ -1,0 +1,80 @@
+"""Work blurbs (the summary card of a work in a listing), rendered once and kept in the cache.
+
+Rendering twenty blurbs is most of a listing's time: each shows a dozen tags with their links,
+dates and counts. A blurb shows nothing about who is looking, so the same HTML serves every
+reader; its cache key holds everything that changes what it shows (the work's `revised_at`,
+which every edit moves, and the counters, which change without an edit), so an entry is
+never stale, only unused. Tag and pseud names cannot be changed after the fact, so they need
+no place in the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from django.core.cache import cache
+from django.db.models import Prefetch, prefetch_related_objects
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from ficarchive.tags.models import Tag
+from ficarchive.works.models import Creatorship, Work
+
+BLURB_SECONDS = 6 * 3600
+VERSION = 1  # bump when work_blurb.html changes what it shows
+
+
+def blurb_key(work: Work, heading_level: int) -> str:
+    stamp = work.revised_at.timestamp() if work.revised_at else 0
+    counters = f"{work.kudos_count}-{work.hit_count}-{work.bookmark_count}-{work.comment_count}"
+    return f"blurb:{VERSION}:{heading_level}:{work.pk}:{stamp:.6f}:{work.status}:{counters}"
+
+
+def prefetch_for_blurbs(works: Sequence[Work]) -> None:
+    """Load the creators and tags a blurb shows, for all these works at once (two queries)."""
+    prefetch_related_objects(
+        list(works),
+        Prefetch(
+            "creatorships",
+            queryset=Creatorship.objects.select_related("pseud__user").order_by("position"),
+        ),
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+    )
+
+
+def render_blurbs(
+    works: Sequence[Work], *, heading_level: int = 2, snippets: Mapping[int, str] | None = None
+) -> list[SafeString]:
+    """Return the blurb HTML of each work, in order: from the cache where it is there, else
+    rendered (with the tags and creators of the missing works loaded in two queries). A work
+    with a search snippet is rendered with it and not cached: snippets depend on the query."""
+    snippets = snippets or {}
+    keys = [blurb_key(work, heading_level) for work in works]
+    cacheable = [key for work, key in zip(works, keys, strict=True) if work.pk not in snippets]
+    found: dict[str, str] = cache.get_many(cacheable) if cacheable else {}
+    missing = [
+        work
+        for work, key in zip(works, keys, strict=True)
+        if key not in found or work.pk in snippets
+    ]
+    if missing:
+        prefetch_for_blurbs(missing)
+        fresh: dict[str, str] = {}
+        for work in missing:
+            context = {
+                "work": work,
+                "heading_level": heading_level,
+                "snippet": snippets.get(work.pk, ""),
+            }
+            html = render_to_string("includes/work_blurb.html", context)
+            if work.pk in snippets:
+                found[f"snippet:{work.pk}"] = html
+            else:
+                fresh[blurb_key(work, heading_level)] = html
+        cache.set_many(fresh, BLURB_SECONDS)
+        found.update(fresh)
+    # The template escapes everything it shows; the HTML comes from it, not from a reader.
+    return [
+        mark_safe(found[f"snippet:{work.pk}" if work.pk in snippets else key])
+        for work, key in zip(works, keys, strict=True)
+    ]
