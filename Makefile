@@ -22,10 +22,10 @@ $(STAMP): pyproject.toml
 ## Set up, fill an empty archive with demo content, serve at http://$(HOST):$(PORT)/
 run: $(STAMP)
 	$(BIN)/ficarchive demo --if-empty
-	$(BIN)/ficarchive serve --host $(HOST) --port $(PORT)
+	$(BIN)/ficarchive serve --with-worker --host $(HOST) --port $(PORT)
 
 serve: $(STAMP)
-	$(BIN)/ficarchive serve --host $(HOST) --port $(PORT)
+	$(BIN)/ficarchive serve --with-worker --host $(HOST) --port $(PORT)
 
 ## Set up and run everything CI runs: ruff, mypy --strict, makemigrations --check, pytest.
 test: $(STAMP)
@@ -49,7 +49,9 @@ pytest: $(STAMP)
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 
-## Benchmarks (not in CI): writes docs/benchmarks.md. WORKS=500 by default.
-WORKS ?= 500
+## Scale benchmark (not in CI): builds archives of 10k, 100k and 1M works, measures over HTTP,
+## writes docs/benchmarks.md. Partial runs: make bench SIZES=10000 DB=postgres ARGS="--only work"
+SIZES ?= 10000,100000,1000000
+DB ?= sqlite
 bench: $(STAMP)
-	$(BIN)/python -m bench.run --works $(WORKS)
+	$(BIN)/python -m bench.run --sizes $(SIZES) --db $(DB) $(ARGS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,21 @@ def make_work(
         **fields,  # type: ignore[arg-type]
     )
     return post_work(user, data, ChapterInput(text=text, text_format="text"), draft=draft)
+
+
+@functools.cache
+def hostile_corpus() -> tuple[str, ...]:
+    """Every non-empty string of the Big List of Naughty Strings and the XSS payload lists."""
+    strings: list[str] = [s for s in json.loads((CORPORA / "blns.json").read_text()) if s]
+    for path in sorted(CORPORA.glob("xss-*.txt")):
+        strings += [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return tuple(strings)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache: cached counts and tag sizes of one test's
+    database must not leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -36,7 +36,7 @@ from ficarchive.works.actions import (
     update_chapter,
 )
 from ficarchive.works.models import Chapter, Work
-from tests.conftest import CORPORA, make_work
+from tests.conftest import hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
 
 pytestmark = pytest.mark.django_db
@@ -71,10 +71,7 @@ TANGLED = (
 
 
 def corpus() -> list[str]:
-    strings: list[str] = [s for s in json.loads((CORPORA / "blns.json").read_text()) if s]
-    for path in sorted(CORPORA.glob("xss-*.txt")):
-        strings += [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    return strings
+    return list(hostile_corpus())
 
 
 @pytest.fixture(autouse=True)

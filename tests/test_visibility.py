@@ -103,7 +103,9 @@ def test_list_pages_use_a_fixed_number_of_queries(
     for i in range(3):
         make_work(author, f"Story {i}", freeforms=["Angst", f"Tag {i}"])
     client = client_for(None)
-    with django_assert_max_num_queries(8) as few:  # type: ignore[operator]
+    # A listing: plan (tag sizes), count, page ids, works, their creators and tags, facets
+    # (sample, counts, tags), the fixed tags for the form; then the tag page's own lookups.
+    with django_assert_max_num_queries(12) as few:  # type: ignore[operator]
         client.get(url)
     for i in range(3, 25):
         make_work(author, f"Story {i}", freeforms=["Angst", f"Tag {i}"], characters=[f"C {i}"])
@@ -138,7 +140,9 @@ def test_a_chapter_page_loads_only_the_chapter_it_shows(author: User) -> None:
         response = Client().get(f"/works/{work.pk}/chapters/7/")
     assert b"Chapter 7 text" in response.content
     assert b"Chapter 8 text" not in response.content
-    assert len(queries.captured_queries) <= 8
+    # The work and chapters, the shown chapter, the hit check, and what the page's hooks show
+    # (kudos, comments, series, related works, bookmarks): never one query per chapter.
+    assert len(queries.captured_queries) <= 16
     texts_loaded = [
         q["sql"] for q in queries.captured_queries if '"html"' in q["sql"] and "chapter" in q["sql"]
     ]

@@ -48,6 +48,19 @@ INSTALLED_APPS = [
     "ficarchive.tags",
     "ficarchive.works",
     "ficarchive.formats",
+    "ficarchive.series",
+    "ficarchive.bookmarks",
+    "ficarchive.history",
+    "django_tasks",
+    "django_tasks_db",
+    "ficarchive.notifications",
+    "ficarchive.subscriptions",
+    "ficarchive.moderation",
+    "ficarchive.feeds",
+    "ficarchive.backup",
+    "ficarchive.blocking",
+    "ficarchive.kudos",
+    "ficarchive.comments",
     "ficarchive.search",
 ]
 
@@ -80,10 +93,26 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ficarchive.core.context_processors.site",
+                "ficarchive.notifications.context_processors.inbox",
             ],
         },
     },
 ]
+
+
+SQLITE_OPTIONS: dict[str, Any] = {
+    # WAL lets readers and one writer work at once; IMMEDIATE takes the write lock
+    # at BEGIN so concurrent writers wait (busy timeout) instead of failing.
+    # Reads go through a memory map (up to 4 GB) and a 64 MB page cache per
+    # connection, so listings of a large archive do not pay a system call per page.
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        " PRAGMA mmap_size=4294967296; PRAGMA cache_size=-65536;"
+        " PRAGMA temp_store=MEMORY;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 
 
 def _database(url: str) -> dict[str, Any]:
@@ -91,33 +120,35 @@ def _database(url: str) -> dict[str, Any]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "ficarchive.sqlite3",
-            "OPTIONS": {
-                # WAL lets readers and one writer work at once; IMMEDIATE takes the write lock
-                # at BEGIN so concurrent writers wait (busy timeout) instead of failing.
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     config: dict[str, Any] = dict(
         dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     )
     if config["ENGINE"] not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
         raise ConfigError("FICARCHIVE_DATABASE_URL must be postgres://... or sqlite:///path.")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     return config
 
 
 DATABASES = {"default": _database(env("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+CACHES: dict[str, dict[str, Any]]
 if redis_url := env("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One cache per process: listing counts, facets and work blurbs (about 3 KB each), so
+    # room for 20,000 entries is a few tens of MB per app server process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
@@ -145,6 +176,12 @@ TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
 
 globals().update(email_settings(env("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ficarchive <noreply@localhost>")
+# The site's address (https://fics.example.org), for absolute links in notification email.
+SITE_URL = env("SITE_URL", "")
+
+# Background tasks (notification email, fan-out to subscribers) are rows in the database,
+# run by `ficarchive worker` (or `ficarchive serve --with-worker`).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -8,8 +8,18 @@ from django.urls import URLPattern, URLResolver, path, register_converter
 
 from ficarchive.accounts import forms as account_forms
 from ficarchive.accounts import views as accounts
+from ficarchive.blocking import views as blocking
+from ficarchive.bookmarks import views as bookmarks
+from ficarchive.comments import views as comments
 from ficarchive.core import views as core
+from ficarchive.feeds import views as feeds
 from ficarchive.formats import views as formats
+from ficarchive.history import views as history
+from ficarchive.kudos import views as kudos
+from ficarchive.moderation import views as moderation
+from ficarchive.notifications import views as notifications
+from ficarchive.series import views as series
+from ficarchive.subscriptions import views as subscriptions
 from ficarchive.tags import views as tags
 from ficarchive.tags.urlnames import TagNameConverter
 from ficarchive.works import views as works
@@ -48,6 +58,75 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tags/autocomplete/", tags.autocomplete, name="tag_autocomplete"),
     path("tags/<tag:name>/", tags.tag_detail, name="tag"),
     path("tags/<tag:name>/works/", tags.tag_works, name="tag_works"),
+    # Feeds and OPDS
+    path("tags/<tag:name>/feed.atom", feeds.tag_feed, name="tag_feed"),
+    path("opds/", feeds.opds_root, name="opds"),
+    path("opds/new/", feeds.opds_new, name="opds_new"),
+    path("opds/kudos/", feeds.opds_kudos, name="opds_kudos"),
+    path("opds/fandoms/", feeds.opds_fandoms, name="opds_fandoms"),
+    path("opds/fandoms/<tag:name>/", feeds.opds_fandom, name="opds_fandom"),
+    path("opds/search/", feeds.opds_search, name="opds_search"),
+    path("opds/opensearch.xml", feeds.opensearch, name="opensearch"),
+    # Moderation
+    path("report/work/<int:work_id>/", moderation.report_work, name="report_work"),
+    path("report/comment/<int:comment_id>/", moderation.report_comment, name="report_comment"),
+    path("report/user/<str:username>/", moderation.report_user, name="report_user"),
+    path("moderation/", moderation.queue, name="moderation_queue"),
+    path("moderation/log/", moderation.log, name="moderation_log"),
+    path("moderation/works/<int:work_id>/", moderation.moderate_work, name="moderate_work"),
+    path(
+        "moderation/comments/<int:comment_id>/",
+        moderation.moderate_comment,
+        name="moderate_comment",
+    ),
+    path("moderation/users/<str:username>/", moderation.moderate_user, name="moderate_user"),
+    path("moderation/reports/<int:report_id>/", moderation.close_report, name="close_report"),
+    # Subscriptions and inbox
+    path("subscriptions/", subscriptions.subscription_list, name="subscriptions"),
+    path("subscriptions/new/", subscriptions.subscribe, name="subscribe"),
+    path(
+        "subscriptions/<int:subscription_id>/delete/",
+        subscriptions.unsubscribe,
+        name="unsubscribe",
+    ),
+    path("inbox/", notifications.inbox, name="inbox"),
+    path("inbox/update/", notifications.update, name="inbox_update"),
+    path("inbox/settings/", notifications.notification_settings, name="notification_settings"),
+    # Bookmarks, series, related works and reading history
+    path("bookmarks/", bookmarks.my_bookmarks, name="my_bookmarks"),
+    path("users/<str:username>/bookmarks/", bookmarks.user_bookmarks, name="user_bookmarks"),
+    path("works/<int:work_id>/bookmarks/", bookmarks.work_bookmarks, name="work_bookmarks"),
+    path("works/<int:work_id>/bookmark/", bookmarks.work_bookmark, name="work_bookmark"),
+    path("works/<int:work_id>/later/", bookmarks.mark_for_later, name="mark_for_later"),
+    path("series/<int:series_id>/bookmark/", bookmarks.series_bookmark, name="series_bookmark"),
+    path("series/new/", series.new_series, name="new_series"),
+    path("series/<int:series_id>/", series.series_detail, name="series"),
+    path("series/<int:series_id>/edit/", series.edit_series, name="edit_series"),
+    path("series/<int:series_id>/delete/", series.delete_series, name="delete_series"),
+    path("series/<int:series_id>/add/", series.add_series_work, name="add_series_work"),
+    path("series/<int:series_id>/remove/", series.remove_series_work, name="remove_series_work"),
+    path("series/<int:series_id>/order/", series.reorder_series, name="reorder_series"),
+    path("users/<str:username>/series/", series.user_series, name="user_series"),
+    path("works/<int:work_id>/related/", series.related_works, name="related_works"),
+    path("related/", series.pending_related, name="pending_related"),
+    path("history/", history.history, name="history"),
+    path("history/pause/", history.pause, name="history_pause"),
+    path("history/clear/", history.clear, name="history_clear"),
+    path("history/<int:work_id>/remove/", history.remove, name="history_remove"),
+    # Kudos, comments, blocking and muting
+    path("works/<int:work_id>/kudos/", kudos.kudos, name="kudos"),
+    path("works/<int:work_id>/comments/", comments.new_comment, name="new_comment"),
+    path("comments/<int:comment_id>/", comments.thread, name="comment"),
+    path("comments/<int:comment_id>/reply/", comments.reply, name="comment_reply"),
+    path("comments/<int:comment_id>/edit/", comments.edit, name="comment_edit"),
+    path("comments/<int:comment_id>/delete/", comments.delete, name="comment_delete"),
+    path("comments/<int:comment_id>/approve/", comments.approve, name="comment_approve"),
+    path("comments/<int:comment_id>/freeze/", comments.freeze, name="comment_freeze"),
+    path("blocked/", blocking.blocked_and_muted, name="blocked_and_muted"),
+    path("users/<str:username>/block/", blocking.change, {"verb": "block"}, name="block"),
+    path("users/<str:username>/unblock/", blocking.change, {"verb": "unblock"}, name="unblock"),
+    path("users/<str:username>/mute/", blocking.change, {"verb": "mute"}, name="mute"),
+    path("users/<str:username>/unmute/", blocking.change, {"verb": "unmute"}, name="unmute"),
     # People
     path("users/<str:username>/", accounts.user_page, name="user"),
     path("users/<str:username>/pseuds/<str:pseud>/", accounts.pseud_page, name="pseud"),

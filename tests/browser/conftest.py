@@ -228,14 +228,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def ficarchive_server(
-    tmp_path_factory: pytest.TempPathFactory, chromium_executable: str
-) -> Iterator[LiveServer]:
+@contextmanager
+def running_server(data_dir: Path, *demo_args: str) -> Iterator[LiveServer]:
     """Start `python -m ficarchive serve` on a free port with its own data directory and
-    database, filled with demo works; yield it once it answers; stop it (and drop its
-    database) at the end."""
-    data_dir = tmp_path_factory.mktemp("ficarchive-e2e")
+    database, filled by `ficarchive demo DEMO_ARGS`; yield it once it answers; stop it (and
+    drop its database) at the end."""
     log = data_dir / "serve.log"
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -257,10 +254,12 @@ def ficarchive_server(
             env["FICARCHIVE_DATABASE_URL"] = database_url
         # Demo works first (the command migrates, and refuses an archive that has works), so
         # listings and the accessibility checks have realistic content to show.
-        _ficarchive(env, data_dir, "demo", "--works", "8", "--seed", "2")
+        _ficarchive(env, data_dir, "demo", *demo_args)
         argv = [
             sys.executable, "-m", "ficarchive", "serve",
             "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+            # One background worker beside the server: notifications are background tasks.
+            "--with-worker",
         ]  # fmt: skip
         with log.open("wb") as out:
             process = subprocess.Popen(
@@ -280,6 +279,17 @@ def ficarchive_server(
             )
         finally:
             _stop(process)
+
+
+@pytest.fixture(scope="session")
+def ficarchive_server(
+    tmp_path_factory: pytest.TempPathFactory, chromium_executable: str
+) -> Iterator[LiveServer]:
+    """The server most browser tests share: a small demo archive (8 works)."""
+    with running_server(
+        tmp_path_factory.mktemp("ficarchive-e2e"), "--works", "8", "--seed", "2"
+    ) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -362,7 +372,8 @@ def new_context(
     contexts: list[BrowserContext] = []
 
     def make(**options: Any) -> BrowserContext:
-        context = browser.new_context(base_url=live_server_url, **options)
+        options.setdefault("base_url", live_server_url)
+        context = browser.new_context(**options)
         context.set_default_timeout(10_000)
         context.add_init_script(CSP_LISTENER)
         context.on("console", console_log.record_console)

@@ -57,6 +57,30 @@ def _closure_sql(where: str) -> str:
     """  # noqa: S608 - table names come from model metadata; values are bound parameters
 
 
+def _crossover_sql(where: str) -> str:
+    """Return the UPDATE that sets `crossover` on the works chosen by `where` (a condition on
+    `id`): a work is a crossover when its filter tags hold two or more top fandoms (fandoms
+    with no meta fandom above them). "Cowboy Bebop (Anime)" with its meta tag "Cowboy Bebop"
+    is one fandom tree, not a crossover."""
+    from ficarchive.works.models import Work
+
+    work = Work._meta.db_table
+    table = FilterTagging._meta.db_table
+    tag = Tag._meta.db_table
+    link = TagParent._meta.db_table
+    return f"""
+        UPDATE {work} SET crossover = (
+            SELECT COUNT(*) FROM {table} ft
+            JOIN {tag} t ON t.id = ft.tag_id AND t.type = 'fandom'
+            WHERE ft.work_id = {work}.id AND NOT EXISTS (
+                SELECT 1 FROM {link} l JOIN {tag} p ON p.id = l.parent_id AND p.type = 'fandom'
+                WHERE l.child_id = t.id
+            )
+        ) >= 2
+        WHERE {where}
+    """  # noqa: S608 - table names come from model metadata; values are bound parameters
+
+
 def _refresh_where(where: str, params: Sequence[int]) -> None:
     table = FilterTagging._meta.db_table
     where_delete = where.replace("wt.work_id", "work_id")
@@ -66,6 +90,7 @@ def _refresh_where(where: str, params: Sequence[int]) -> None:
             f"INSERT INTO {table} (work_id, tag_id) {_closure_sql(where)}",
             params,
         )
+        cursor.execute(_crossover_sql(where.replace("wt.work_id", "id")), params)
 
 
 @transaction.atomic

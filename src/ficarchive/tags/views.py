@@ -19,7 +19,9 @@ from ficarchive.tags import actions
 from ficarchive.tags.actions import can_wrangle, clean_tag_name
 from ficarchive.tags.forms import QueueForm, WrangleForm
 from ficarchive.tags.models import FIXED_TAG_TYPES, MAX_TAG_LENGTH, FilterTagging, Tag, TagType
+from ficarchive.works.listing import build_listing
 from ficarchive.works.models import Work, WorkQuerySet
+from ficarchive.works.views import listing_context, viewer
 
 CHILDREN_SHOWN = 200
 QUEUE_PER_PAGE = 50
@@ -82,8 +84,15 @@ def tag_works(request: HttpRequest, name: str) -> HttpResponseBase:
         if request.GET:
             target += "?" + request.GET.urlencode()
         return redirect(target)
-    page, problem = paginate(request, _tagged_works(request, tag))
-    return render(request, "tags/tag_works.html", {"tag": tag, "page": page, "problem": problem})
+    listing = build_listing(
+        Work.objects.visible_to(request.user).posted(),
+        request.GET,
+        fixed=tag,
+        viewer=viewer(request),
+    )
+    context = listing_context(request, listing)
+    context["tag"] = tag
+    return render(request, "tags/tag_works.html", context)
 
 
 # Wrangling --------------------------------------------------------------------------------
@@ -189,13 +198,16 @@ def _queue(request: HttpRequest) -> HttpResponse:
 
 
 def autocomplete(request: HttpRequest) -> JsonResponse:
-    """Return up to ten canonical tags of one type whose names start with `q`, as JSON:
+    """Return up to ten canonical tags of one type (or of any type: type=any) whose names
+    start with `q`, as JSON:
     {"tags": [{"name": ..., "url": ...}]}."""
     tag_type = request.GET.get("type", "")
-    if tag_type not in TagType.values:
+    if tag_type not in TagType.values and tag_type != "any":
         return JsonResponse(
-            {"error": f"type must be one of {', '.join(TagType.values)}.", "tags": []}, status=400
+            {"error": f"type must be any or one of {', '.join(TagType.values)}.", "tags": []},
+            status=400,
         )
+    types = TagType.values if tag_type == "any" else [tag_type]
     try:
         prefix = clean_tag_name(request.GET.get("q", "")[:MAX_TAG_LENGTH])
     except ValidationError:
@@ -204,7 +216,7 @@ def autocomplete(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"tags": []})
     tags = (
         Tag.objects.canonical()
-        .filter(type=tag_type)
+        .filter(type__in=types)
         .name_starts_with(prefix)
         .values_list("name", flat=True)[:AUTOCOMPLETE_LIMIT]
     )

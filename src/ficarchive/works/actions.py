@@ -16,7 +16,9 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from ficarchive.accounts.models import Pseud, User
+from ficarchive.comments.actions import reanchor_paragraph_comments
 from ficarchive.search.index import reindex_work, remove_work
+from ficarchive.subscriptions.actions import on_posted
 from ficarchive.tags.actions import find_or_create_tags, fixed_tags
 from ficarchive.tags.filtering import refresh_filter_tags
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES, Tag, TagType
@@ -28,6 +30,7 @@ from ficarchive.works.models import (
     SUMMARY_MAX,
     TITLE_MAX,
     Chapter,
+    CommentPermission,
     Creatorship,
     Rating,
     Status,
@@ -57,6 +60,9 @@ class WorkInput:
     expected_chapters: int | None = None
     complete: bool = False
     restricted: bool = False
+    allow_guest_kudos: bool = True
+    comment_permission: str = CommentPermission.ANYONE
+    moderate_comments: bool = False
 
 
 @dataclass
@@ -96,6 +102,8 @@ def validate_work_input(data: WorkInput, *, posting: bool = True) -> None:
     _check_length("End notes", data.end_notes, NOTES_MAX)
     if data.text_format not in TextFormat.values:
         raise ValidationError(f"Unknown text format “{data.text_format}”.")
+    if data.comment_permission not in CommentPermission.values:
+        raise ValidationError(f"Unknown comment setting “{data.comment_permission}”.")
     if data.rating not in Rating.values:
         raise ValidationError(f"Unknown rating “{data.rating}”.")
     for warning in data.warnings:
@@ -143,6 +151,9 @@ def _apply_work_fields(work: Work, data: WorkInput) -> None:
     work.expected_chapters = data.expected_chapters
     work.complete = data.complete
     work.restricted = data.restricted
+    work.allow_guest_kudos = data.allow_guest_kudos
+    work.comment_permission = data.comment_permission
+    work.moderate_comments = data.moderate_comments
 
 
 def _apply_chapter_fields(chapter: Chapter, data: ChapterInput) -> None:
@@ -231,6 +242,7 @@ def post_work(
     first.save()
     _refresh_totals(work)
     reindex_work(work)
+    on_posted(work, first)
     return work
 
 
@@ -276,6 +288,8 @@ def post_draft_work(user: User, work: Work) -> Work:
     Chapter.objects.filter(work=work, posted=False).update(posted=True, published_at=now)
     _refresh_totals(work)
     reindex_work(work)
+    if first := Chapter.objects.filter(work=work, posted=True).order_by("position").first():
+        on_posted(work, first)
     return work
 
 
@@ -307,6 +321,7 @@ def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = Fal
         work.save(update_fields=["updated_at", "revised_at"])
     _refresh_totals(work)
     reindex_work(work)
+    on_posted(work, chapter)
     return chapter
 
 
@@ -317,6 +332,7 @@ def update_chapter(user: User, chapter: Chapter, data: ChapterInput) -> Chapter:
     validate_chapter_input(data)
     _apply_chapter_fields(chapter, data)
     chapter.save()
+    reanchor_paragraph_comments(chapter)  # paragraph comments follow their paragraphs
     _refresh_totals(chapter.work)
     reindex_work(chapter.work)
     return chapter
@@ -339,6 +355,7 @@ def post_chapter(user: User, chapter: Chapter) -> Chapter:
     work.save(update_fields=["updated_at", "revised_at"])
     _refresh_totals(work)
     reindex_work(work)
+    on_posted(work, chapter)
     return chapter
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.core.forms import PlainLabelsMixin
+from ficarchive.moderation.honeypot import HoneypotMixin
 from ficarchive.tags.actions import split_tag_list
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES
 from ficarchive.works.actions import ChapterInput, WorkInput
@@ -18,6 +19,7 @@ from ficarchive.works.models import (
     NOTES_MAX,
     SUMMARY_MAX,
     TITLE_MAX,
+    CommentPermission,
     Rating,
     TextFormat,
     Work,
@@ -49,7 +51,7 @@ def _tags(label: str, required: bool = False) -> forms.CharField:
     )
 
 
-class WorkForm(PlainLabelsMixin, forms.Form):
+class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
     """Work metadata: everything but chapter text."""
 
     title = forms.CharField(label="Title", max_length=TITLE_MAX)
@@ -98,6 +100,18 @@ class WorkForm(PlainLabelsMixin, forms.Form):
     complete = forms.BooleanField(label="Complete", required=False)
     restricted = forms.BooleanField(
         label="Only registered users can read this work", required=False
+    )
+    allow_guest_kudos = forms.BooleanField(
+        label="Readers who are not logged in may leave kudos", required=False, initial=True
+    )
+    comment_permission = forms.ChoiceField(
+        label="Who may comment",
+        choices=CommentPermission.choices,
+        initial=CommentPermission.ANYONE,
+        required=False,
+    )
+    moderate_comments = forms.BooleanField(
+        label="New comments wait for my approval before they show", required=False
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -148,6 +162,9 @@ class WorkForm(PlainLabelsMixin, forms.Form):
             expected_chapters=data["expected_chapters"],
             complete=data["complete"],
             restricted=data["restricted"],
+            allow_guest_kudos=data["allow_guest_kudos"],
+            comment_permission=data["comment_permission"] or CommentPermission.ANYONE,
+            moderate_comments=data["moderate_comments"],
         )
 
     def chosen_pseuds(self) -> list[Pseud]:
@@ -174,6 +191,9 @@ class WorkForm(PlainLabelsMixin, forms.Form):
             "expected_chapters": work.expected_chapters,
             "complete": work.complete,
             "restricted": work.restricted,
+            "allow_guest_kudos": work.allow_guest_kudos,
+            "comment_permission": work.comment_permission,
+            "moderate_comments": work.moderate_comments,
         }
 
 
@@ -223,7 +243,10 @@ class ImportForm(PlainLabelsMixin, forms.Form):
 
     file = forms.FileField(
         label="File",
-        help_text="Plain text (.txt) or Markdown (.md), up to 10 MB. UTF-8 or Windows-1252.",
+        help_text=(
+            "Plain text (.txt), Markdown (.md), HTML (.html, AO3 downloads too), EPUB (.epub) "
+            "or Word (.docx), up to 10 MB. Text files in UTF-8 or Windows-1252."
+        ),
     )
     title = forms.CharField(
         label="Title",
@@ -233,7 +256,15 @@ class ImportForm(PlainLabelsMixin, forms.Form):
     )
     import_format = forms.ChoiceField(
         label="Format",
-        choices=[("", "Detect from the file"), ("text", "Plain text"), ("markdown", "Markdown")],
+        choices=[
+            ("", "Detect from the file"),
+            ("text", "Plain text"),
+            ("markdown", "Markdown"),
+            ("html", "HTML"),
+            ("ao3", "AO3 HTML download"),
+            ("epub", "EPUB"),
+            ("docx", "Word document (.docx)"),
+        ],
         required=False,
     )
 

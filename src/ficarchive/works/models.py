@@ -48,7 +48,8 @@ class CommentPermission(models.TextChoices):
 
 
 # The sort orders of listings: the Work field each sorts by (descending, then by id) and
-# its label. Every one has an index (status, field, id) so a sorted listing is an index scan.
+# its label. Every one has an index (status, field, id, hidden, restricted) so a sorted
+# listing is read in index order.
 SORT_FIELDS = {
     "updated": ("updated_at", "Date updated"),
     "published": ("published_at", "Date posted"),
@@ -113,7 +114,11 @@ class WorkQuerySet(models.QuerySet["Work"]):
         if not user.is_authenticated:
             return self.posted().filter(restricted=False)
         own = Creatorship.objects.filter(pseud__user_id=user.pk).values("work_id")
-        return self.filter(Q(status=Status.POSTED, hidden=False) | Q(pk__in=own))
+        # Works by users this user muted (blocking app) are hidden from them everywhere.
+        muted = Creatorship.objects.filter(pseud__user__muted_by__muter_id=user.pk)
+        return self.filter(Q(status=Status.POSTED, hidden=False) | Q(pk__in=own)).exclude(
+            pk__in=muted.values("work_id")
+        )
 
     def for_listing(self) -> WorkQuerySet:
         """Return works with what a listing blurb shows, fetched in a fixed number of queries."""
@@ -154,6 +159,10 @@ class Work(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True, db_index=True)
     revised_at = models.DateTimeField(auto_now=True)
+    crossover = models.BooleanField(
+        default=False,
+        help_text="Tagged with fandoms from more than one fandom tree; kept with the filter tags.",
+    )
     hidden = models.BooleanField(
         default=False, help_text="Hidden by a moderator: only its creators can see it."
     )
@@ -187,8 +196,13 @@ class Work(models.Model):
     objects = WorkQuerySet.as_manager()
 
     class Meta:
+        # One index per sort order, read in key order from the posted works. The trailing
+        # `hidden` and `restricted` let a listing skip hidden and registered-only works inside
+        # the index (Django writes `hidden=False` as NOT hidden, which no index prefix serves).
         indexes = [
-            models.Index(fields=["status", field, "id"], name=f"work_sort_{key}_idx")
+            models.Index(
+                fields=["status", field, "id", "hidden", "restricted"], name=f"work_sort_{key}_idx"
+            )
             for key, (field, _label) in SORT_FIELDS.items()
         ]
 
@@ -333,6 +347,26 @@ class Chapter(models.Model):
         return (
             f"Chapter {self.position}: {self.title}" if self.title else f"Chapter {self.position}"
         )
+
+
+class Hit(models.Model):
+    """One reader opening one work on one day: `Work.hit_count` counts these rows, so a reader
+    who refreshes the page, or reads every chapter, counts once a day. `visitor` is a hash
+    (of the user id, or of a guest's address and browser), never the address itself. Rows
+    older than a few days are deleted as new ones come in; the count stays on the work."""
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
+    visitor = models.CharField(max_length=32)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work", "visitor", "day"], name="hit_once_a_day"),
+        ]
+        indexes = [models.Index(fields=["day"], name="hit_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.visitor} read {self.work_id} on {self.day}"
 
 
 if settings.AUTH_USER_MODEL != "accounts.User":  # pragma: no cover

@@ -14,14 +14,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ficarchive.accounts.models import User
-from ficarchive.core.pagination import PER_PAGE, paginate
+from ficarchive.core.pagination import PER_PAGE
 from ficarchive.formats.actions import import_parsed_work
 from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse_file
-from ficarchive.search.engine import search_works
+from ficarchive.history.actions import record_reading
+from ficarchive.moderation.guards import refuse_write
+from ficarchive.tags.models import FIXED_TAG_TYPES, Tag
 from ficarchive.text import render_text
 from ficarchive.works import actions
+from ficarchive.works.blurbs import render_blurbs
 from ficarchive.works.forms import ChapterForm, ImportForm, ReorderForm, WorkForm
-from ficarchive.works.models import Chapter, ChapterQuerySet, Work, WorkQuerySet
+from ficarchive.works.hits import record_hit
+from ficarchive.works.listing import RELEVANCE, SORT_CHOICES, Listing, build_listing, since_choices
+from ficarchive.works.models import LANGUAGES, Chapter, ChapterQuerySet, Rating, Work
 
 
 class NeedsLogin(Exception):
@@ -63,33 +68,46 @@ def _visible_chapters(work: Work, user: Any) -> ChapterQuerySet:
     return chapters if work.is_created_by(user) else chapters.posted()
 
 
-def _newest_works(request: HttpRequest) -> WorkQuerySet:
-    return (
-        Work.objects.visible_to(request.user).posted().for_listing().order_by("-updated_at", "-pk")
-    )
-
-
 def home(request: HttpRequest) -> HttpResponse:
-    works = list(_newest_works(request)[:PER_PAGE])
-    return render(request, "works/home.html", {"works": works})
+    works = list(
+        Work.objects.visible_to(request.user).posted().order_by("-updated_at", "-pk")[:PER_PAGE]
+    )
+    return render(request, "works/home.html", {"works": works, "blurbs": render_blurbs(works)})
+
+
+def viewer(request: HttpRequest) -> str:
+    """Return whose view of the archive a listing shows, for its cached counts: guests all
+    see the same works; each registered reader may have muted someone."""
+    return f"user:{request.user.pk}" if request.user.is_authenticated else "guest"
+
+
+def listing_context(request: HttpRequest, listing: Listing) -> dict[str, Any]:
+    """Return what the listing template (works/listing.html) needs besides the listing."""
+    f = listing.filters
+    included = {t.pk for t in f.include}
+    fixed_tags = [
+        (tag, tag.pk in included)
+        for tag in Tag.objects.filter(type__in=FIXED_TAG_TYPES).order_by("type", "name")
+    ]
+    return {
+        "listing": listing,
+        "filters": f,
+        "sort_choices": ([(RELEVANCE, "Best match")] if f.q else []) + SORT_CHOICES,
+        "rating_choices": [(v, label, v in f.ratings) for v, label in Rating.choices],
+        "language_choices": LANGUAGES,
+        "fixed_tags": fixed_tags,
+        "free_includes": [t for t in f.include if t.type not in FIXED_TAG_TYPES],
+        "since_links": [
+            (f.query_string(updated_since=value), label) for value, label in since_choices()
+        ],
+    }
 
 
 def work_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    search = search_works(_newest_works(request), q) if q else None
-    page, problem = paginate(request, search.works if search else _newest_works(request))
-    snippets = search.snippets(page.object_list) if search else {}
-    return render(
-        request,
-        "works/work_list.html",
-        {
-            "page": page,
-            "problem": problem,
-            "q": q,
-            "search": search,
-            "results": [(work, snippets.get(work.pk, "")) for work in page.object_list],
-        },
+    listing = build_listing(
+        Work.objects.visible_to(request.user).posted(), request.GET, viewer=viewer(request)
     )
+    return render(request, "works/work_list.html", listing_context(request, listing))
 
 
 def _reading_context(request: HttpRequest, work: Work) -> dict[str, Any]:
@@ -99,6 +117,7 @@ def _reading_context(request: HttpRequest, work: Work) -> dict[str, Any]:
     )
     if not chapters:
         raise Http404("This work has no chapters you can read yet.")
+    record_hit(request, work)
     return {
         "work": work,
         "chapters": chapters,
@@ -120,6 +139,7 @@ def _read(request: HttpRequest, work_id: int, position: int | None, full: bool) 
         index = next((i for i, c in enumerate(chapters) if c.position == position), -1)
         if index < 0:
             raise Http404("No such chapter.")
+    record_reading(request, work, None if full else chapters[index])
     if full or len(chapters) == 1:
         context.update(shown=list(_visible_chapters(work, request.user)), full=True)
         return render(request, "works/work_detail.html", context)
@@ -176,6 +196,8 @@ def new_work(request: HttpRequest) -> HttpResponse:
             if intent == "preview":
                 preview = _preview(work_form, chapter_form)
             else:
+                if refused := refuse_write(request, "post_work"):
+                    return refused
                 try:
                     work = actions.post_work(
                         user,
@@ -372,6 +394,8 @@ def import_work(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
+            if refused := refuse_write(request, "post_work"):
+                return refused
             upload = form.cleaned_data["file"]
             try:
                 if upload.size is not None and upload.size > MAX_IMPORT_BYTES:

@@ -13,95 +13,148 @@ def fill_title_sort(apps: Any, schema_editor: Any) -> None:
         work_model.objects.filter(pk=work.pk).update(title_sort=title_sort_key(work.title))
 
 
-class Migration(migrations.Migration):
+def fill_crossover(apps: Any, schema_editor: Any) -> None:
+    from ficarchive.tags.filtering import _crossover_sql
 
+    schema_editor.execute(_crossover_sql("1 = 1"))
+
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('tags', '0004_wranglers_and_filter_tags'),
-        ('works', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("tags", "0004_wranglers_and_filter_tags"),
+        ("works", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='work',
-            name='work_listing_idx',
+            model_name="work",
+            name="work_listing_idx",
         ),
         migrations.AddField(
-            model_name='work',
-            name='allow_guest_kudos',
-            field=models.BooleanField(default=True, help_text='Readers who are not logged in may leave kudos.'),
+            model_name="work",
+            name="allow_guest_kudos",
+            field=models.BooleanField(
+                default=True, help_text="Readers who are not logged in may leave kudos."
+            ),
         ),
         migrations.AddField(
-            model_name='work',
-            name='bookmark_count',
+            model_name="work",
+            name="bookmark_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='work',
-            name='comment_count',
+            model_name="work",
+            name="comment_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='work',
-            name='comment_permission',
-            field=models.CharField(choices=[('anyone', 'Anyone, guests included'), ('registered', 'Registered users only'), ('nobody', 'Nobody: comments are off')], default='anyone', max_length=12),
+            model_name="work",
+            name="comment_permission",
+            field=models.CharField(
+                choices=[
+                    ("anyone", "Anyone, guests included"),
+                    ("registered", "Registered users only"),
+                    ("nobody", "Nobody: comments are off"),
+                ],
+                default="anyone",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='work',
-            name='hidden',
-            field=models.BooleanField(default=False, help_text='Hidden by a moderator: only its creators can see it.'),
+            model_name="work",
+            name="hidden",
+            field=models.BooleanField(
+                default=False, help_text="Hidden by a moderator: only its creators can see it."
+            ),
         ),
         migrations.AddField(
-            model_name='work',
-            name='hit_count',
+            model_name="work",
+            name="hit_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='work',
-            name='kudos_count',
+            model_name="work",
+            name="kudos_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='work',
-            name='moderate_comments',
-            field=models.BooleanField(default=False, help_text="New comments wait for a creator's approval before they show."),
+            model_name="work",
+            name="moderate_comments",
+            field=models.BooleanField(
+                default=False,
+                help_text="New comments wait for a creator's approval before they show.",
+            ),
         ),
         migrations.AddField(
-            model_name='work',
-            name='title_sort',
+            model_name="work",
+            name="title_sort",
             field=models.CharField(blank=True, editable=False, max_length=255),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['status', 'updated_at', 'id'], name='work_sort_updated_idx'),
+            model_name="work",
+            index=models.Index(
+                fields=["status", "updated_at", "id", "hidden", "restricted"],
+                name="work_sort_updated_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['status', 'published_at', 'id'], name='work_sort_published_idx'),
+            model_name="work",
+            index=models.Index(
+                fields=["status", "published_at", "id", "hidden", "restricted"],
+                name="work_sort_published_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['status', 'kudos_count', 'id'], name='work_sort_kudos_idx'),
+            model_name="work",
+            index=models.Index(
+                fields=["status", "kudos_count", "id", "hidden", "restricted"],
+                name="work_sort_kudos_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['status', 'hit_count', 'id'], name='work_sort_hits_idx'),
+            model_name="work",
+            index=models.Index(
+                fields=["status", "hit_count", "id", "hidden", "restricted"],
+                name="work_sort_hits_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['status', 'bookmark_count', 'id'], name='work_sort_bookmarks_idx'),
+            model_name="work",
+            index=models.Index(
+                fields=["status", "bookmark_count", "id", "hidden", "restricted"],
+                name="work_sort_bookmarks_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['status', 'comment_count', 'id'], name='work_sort_comments_idx'),
+            model_name="work",
+            index=models.Index(
+                fields=["status", "comment_count", "id", "hidden", "restricted"],
+                name="work_sort_comments_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['status', 'word_count', 'id'], name='work_sort_words_idx'),
+            model_name="work",
+            index=models.Index(
+                fields=["status", "word_count", "id", "hidden", "restricted"],
+                name="work_sort_words_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['status', 'title_sort', 'id'], name='work_sort_title_idx'),
+            model_name="work",
+            index=models.Index(
+                fields=["status", "title_sort", "id", "hidden", "restricted"],
+                name="work_sort_title_idx",
+            ),
+        ),
+        migrations.AddField(
+            model_name="work",
+            name="crossover",
+            field=models.BooleanField(
+                default=False,
+                help_text="Tagged with fandoms from more than one fandom tree; kept with the filter tags.",
+            ),
         ),
         migrations.RunPython(fill_title_sort, migrations.RunPython.noop),
+        migrations.RunPython(fill_crossover, migrations.RunPython.noop),
     ]

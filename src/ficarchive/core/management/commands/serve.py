@@ -29,6 +29,13 @@ class Command(BaseCommand):
             "--threads", type=int, default=4, help="Threads per worker (default 4)."
         )
         parser.add_argument("--no-migrate", action="store_true", help="Skip migrations.")
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            default=os.environ.get("FICARCHIVE_RUN_WORKER", "") in {"1", "true", "yes"},
+            help="Also run one background task worker (`ficarchive worker`), stopped with the "
+            "server. For small sites; larger ones run `ficarchive worker` on its own.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 1 <= options["port"] <= 65535:
@@ -75,4 +82,38 @@ class Command(BaseCommand):
             os.environ.get("FICARCHIVE_FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ficarchive.settings")
+        if options["with_worker"]:
+            sys.exit(_serve_with_worker(argv))
         os.execv(sys.executable, argv)  # noqa: S606 (replace this process: signals reach gunicorn)
+
+
+def _serve_with_worker(argv: list[str]) -> int:
+    """Run gunicorn and one `ficarchive worker` side by side: SIGTERM, SIGINT and SIGHUP go
+    to gunicorn; a worker that dies is started again; when gunicorn exits the worker is
+    stopped (SIGTERM: it finishes its task) and gunicorn's exit code is returned."""
+    import signal
+    import subprocess
+    import time
+
+    worker_argv = [sys.executable, "-m", "ficarchive", "worker"]
+    server = subprocess.Popen(argv)
+    worker = subprocess.Popen(worker_argv)
+
+    def forward(signum: int, _frame: object) -> None:
+        server.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, forward)
+    while server.poll() is None:
+        if worker.poll() is not None:
+            time.sleep(1)  # do not spin when the worker cannot start
+            if server.poll() is None:
+                worker = subprocess.Popen(worker_argv)
+        time.sleep(0.5)
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+    return server.returncode
