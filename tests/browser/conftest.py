@@ -163,14 +163,16 @@ class LiveServer:
         return self.manage("shell", "-c", code).stdout
 
 
-def _ficarchive(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _ficarchive(
+    env: dict[str, str], cwd: Path, *args: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "ficarchive", *args],
         env=env,
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=timeout,
         check=False,
     )
     if result.returncode != 0:
@@ -254,7 +256,7 @@ def running_server(data_dir: Path, *demo_args: str) -> Iterator[LiveServer]:
             env["FICARCHIVE_DATABASE_URL"] = database_url
         # Demo works first (the command migrates, and refuses an archive that has works), so
         # listings and the accessibility checks have realistic content to show.
-        _ficarchive(env, data_dir, "demo", *demo_args)
+        _ficarchive(env, data_dir, "demo", *demo_args, timeout=600)
         argv = [
             sys.executable, "-m", "ficarchive", "serve",
             "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
