@@ -19,7 +19,7 @@ from ficarchive.formats.actions import import_parsed_work
 from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse_file
 from ficarchive.history.actions import record_reading
 from ficarchive.moderation.guards import refuse_write
-from ficarchive.tags.models import FIXED_TAG_TYPES, Tag
+from ficarchive.tags.models import FIXED_TAG_TYPES, Tag, TagType
 from ficarchive.text import render_text
 from ficarchive.works import actions
 from ficarchive.works.blurbs import render_blurbs
@@ -89,13 +89,16 @@ def listing_context(request: HttpRequest, listing: Listing) -> dict[str, Any]:
         (tag, tag.pk in included)
         for tag in Tag.objects.filter(type__in=FIXED_TAG_TYPES).order_by("type", "name")
     ]
+    warning_tags = [(tag, on) for tag, on in fixed_tags if tag.type == TagType.WARNING]
+    category_tags = [(tag, on) for tag, on in fixed_tags if tag.type == TagType.CATEGORY]
     return {
         "listing": listing,
         "filters": f,
         "sort_choices": ([(RELEVANCE, "Best match")] if f.q else []) + SORT_CHOICES,
         "rating_choices": [(v, label, v in f.ratings) for v, label in Rating.choices],
         "language_choices": LANGUAGES,
-        "fixed_tags": fixed_tags,
+        "warning_tags": warning_tags,
+        "category_tags": category_tags,
         "free_includes": [t for t in f.include if t.type not in FIXED_TAG_TYPES],
         "since_links": [
             (f.query_string(updated_since=value), label) for value, label in since_choices()
