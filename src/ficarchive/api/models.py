@@ -1,0 +1,50 @@
+"""Personal API tokens. The token itself is shown once, when it is made; only its SHA-256 hash
+is stored, with a short prefix to recognise it by in the list of tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+TOKEN_NAME_MAX = 100
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> ApiTokenQuerySet:
+        """Return tokens that are not revoked."""
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=TOKEN_NAME_MAX)
+    key_hash = models.CharField(max_length=64, help_text="SHA-256 of the token, hex.")
+    prefix = models.CharField(max_length=16, help_text="The token's first characters.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["key_hash"], name="api_token_key_hash_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                name="api_token_user_idx",
+                condition=Q(revoked_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None

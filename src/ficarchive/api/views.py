@@ -1,0 +1,749 @@
+"""The public JSON API under /api/v1/ and the token settings page.
+
+Every API operation is a row of `OPERATIONS`: the URL patterns (`api/urls.py`) and the
+OpenAPI document (`schema.build_openapi`) are both made from that table, and request bodies
+and query parameters are checked against the schemas the document publishes.
+
+The API reads no session cookie: a request is anonymous or carries a personal token
+(`Authorization: Bearer <token>`). So API requests are exempt from CSRF checks, which exist
+to stop a browser's cookies from acting for a person without their knowing; a token is never
+sent by a browser on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from ficarchive.accounts.models import User
+from ficarchive.accounts.views import client_address
+from ficarchive.api import schema as api_schema
+from ficarchive.api import serializers as out
+from ficarchive.api.actions import create_token, revoke_token
+from ficarchive.api.forms import TokenForm
+from ficarchive.api.models import ApiToken
+from ficarchive.api.schema import (
+    BOOKMARK_ID,
+    PAGE_PARAMS,
+    POSITION,
+    TAG_NAME,
+    TAG_TYPES,
+    USERNAME,
+    WORK_FILTERS,
+    WORK_ID,
+    Operation,
+    Param,
+)
+from ficarchive.api.tokens import bearer_token, hash_token
+from ficarchive.bookmarks import actions as bookmark_actions
+from ficarchive.bookmarks.models import Bookmark
+from ficarchive.kudos.actions import leave_kudos
+from ficarchive.moderation.limits import RateLimited, check_rate
+from ficarchive.moderation.sanctions import check_active
+from ficarchive.search.engine import search_works
+from ficarchive.tags.actions import clean_tag_name
+from ficarchive.tags.models import FilterTagging, Tag, TagType
+from ficarchive.works import actions as work_actions
+from ficarchive.works.listing import (
+    RELEVANCE,
+    apply_filters,
+    count_works,
+    order_works,
+    parse_filters,
+    plan_listing,
+)
+from ficarchive.works.models import Chapter, ChapterQuerySet, Status, Work
+
+logger = logging.getLogger(__name__)
+
+PER_PAGE = 20
+MAX_BODY = 4 * 1024 * 1024  # a chapter's 510,000 characters fit, even escaped as \uXXXX
+MAX_ID = 2**63 - 1
+LAST_USED_EVERY = timedelta(minutes=1)  # how stale last_used_at may get (saves a write a call)
+Viewer = User | AnonymousUser
+
+
+class ApiError(Exception):
+    """An error answer: status, message, and for 400s the list of problems."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        problems: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.problems = problems or []
+        self.headers = headers or {}
+
+
+@dataclass
+class Call:
+    """What a handler gets: the request, who is calling (a token's user or a guest), the token,
+    the parsed query parameters and the parsed JSON body."""
+
+    request: HttpRequest
+    user: Viewer
+    token: ApiToken | None
+    query: dict[str, Any]
+    body: Any
+
+    @property
+    def member(self) -> User:
+        assert isinstance(self.user, User)
+        return self.user
+
+    @property
+    def viewer_key(self) -> str:
+        return f"user:{self.user.pk}" if self.user.is_authenticated else "guest"
+
+
+Result = tuple[int, Any]
+
+
+def error_response(error: ApiError) -> JsonResponse:
+    payload: dict[str, Any] = {"error": error.message}
+    if error.problems:
+        payload["problems"] = error.problems
+    response = JsonResponse(payload, status=error.status)
+    for key, value in error.headers.items():
+        response[key] = value
+    return response
+
+
+def unauthorized(message: str, *, invalid: bool = True) -> ApiError:
+    challenge = 'Bearer realm="ficarchive"'
+    if invalid:
+        challenge += ', error="invalid_token"'
+    return ApiError(401, message, headers={"WWW-Authenticate": challenge})
+
+
+# --- reading the request -------------------------------------------------------------------
+
+
+def _authenticate(request: HttpRequest) -> tuple[Viewer, ApiToken | None]:
+    """Return the token's user and the token, or a guest when there is no Authorization
+    header; raise 401 for a header that is not a valid, active token."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header:
+        return AnonymousUser(), None
+    raw = bearer_token(header)
+    if raw is None:
+        raise unauthorized("The Authorization header must be “Bearer ” and a token.")
+    token = (
+        ApiToken.objects.active().select_related("user").filter(key_hash=hash_token(raw)).first()
+    )
+    if token is None or not token.user.is_active:
+        raise unauthorized("This token is not valid: it is wrong, or it was revoked.")
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token.user, token
+
+
+def _rate(request: HttpRequest, user: Viewer, write: bool) -> None:
+    if not getattr(settings, "API_RATE_LIMITS", True):
+        return
+    check_rate(
+        "api_write" if write else "api_read",
+        user=user,
+        address=client_address(request),
+    )
+
+
+def _query(params: QueryDict, declared: tuple[Param, ...]) -> dict[str, Any]:
+    """Return the declared query parameters, typed, checked against their schemas; raise 400
+    with every problem found. Empty values count as absent; others are ignored."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for param in declared:
+        kind = param.schema.get("type")
+        item_kind = param.schema.get("items", {}).get("type") if kind == "array" else kind
+        # An empty value means "not given" for free text (as from a form); for anything typed
+        # (a number, a choice, a date) it is a value, and not a valid one.
+        free = item_kind == "string" and not ({"enum", "format"} & set(param.schema))
+        raw = [v for v in params.getlist(param.name) if v != "" or not free]
+        if not raw:
+            continue
+        typed: list[Any] = []
+        for value in raw:
+            if item_kind == "integer":
+                text = value.strip()
+                if not text.isascii() or not text.isdigit() or len(text) > 18:
+                    problems.append(f"{param.name} must be a whole number, not “{value[:30]}”.")
+                    continue
+                typed.append(int(text))
+            elif item_kind == "boolean":
+                word = value.strip().lower()
+                if word in {"1", "true", "yes", "on"}:
+                    typed.append(True)
+                elif word in {"0", "false", "no", "off"}:
+                    typed.append(False)
+                else:
+                    problems.append(f"{param.name} must be true or false, not “{value[:30]}”.")
+            else:
+                typed.append(value)
+        if not typed:
+            continue
+        if kind != "array" and len(typed) > 1:
+            problems.append(f"{param.name} is given more than once.")
+            continue
+        checked: Any = typed if kind == "array" else typed[0]
+        found = api_schema.validate(checked, param.schema, param.name)
+        if found:
+            problems += found
+        else:
+            values[param.name] = checked
+    if problems:
+        raise ApiError(400, "Some query parameters are not valid.", problems=problems)
+    return values
+
+
+def _body(request: HttpRequest, schema_name: str) -> Any:
+    """Return the request's JSON body checked against its schema; raise 413, 415 or 400."""
+    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise ApiError(415, "Send the body as JSON, with Content-Type: application/json.")
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY:
+        raise ApiError(413, f"The body is larger than {MAX_BODY // (1024 * 1024)} MB.")
+    try:
+        raw = request.body
+    except RequestDataTooBig as error:
+        raise ApiError(413, f"The body is larger than {MAX_BODY // (1024 * 1024)} MB.") from error
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, f"The body is larger than {MAX_BODY // (1024 * 1024)} MB.")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ApiError(400, "The body is not valid JSON in UTF-8.") from error
+    problems = api_schema.validate(data, api_schema.ref(schema_name))
+    if problems:
+        raise ApiError(400, "The body is not valid.", problems=problems[:50])
+    return data
+
+
+def _page(call: Call) -> tuple[int, int]:
+    return int(call.query.get("page", 1)), int(call.query.get("per_page", PER_PAGE))
+
+
+def _envelope(call: Call, count: int, page: int, per_page: int, results: list[Any]) -> Any:
+    def link(number: int) -> str:
+        pairs = [
+            (k, v)
+            for k, values in call.request.GET.lists()
+            if k not in {"page", "per_page"}
+            for v in values
+        ]
+        pairs += [("page", str(number)), ("per_page", str(per_page))]
+        return f"{call.request.path}?{urlencode(pairs)}"
+
+    last = max(1, -(-count // per_page))
+    return {
+        "count": count,
+        "page": page,
+        "per_page": per_page,
+        "next": link(page + 1) if page < last else None,
+        "previous": link(min(page - 1, last)) if page > 1 else None,
+        "results": results,
+    }
+
+
+def _id(value: int) -> int:
+    if not 0 < value <= MAX_ID:
+        raise ApiError(404, "No such thing here.")
+    return value
+
+
+def _work(call: Call, work_id: int) -> Work:
+    """Return the work if the caller may read it (creators see their drafts), else 404."""
+    work = Work.objects.visible_to(call.user).for_listing().filter(pk=_id(work_id)).first()
+    if work is None:
+        raise ApiError(404, "No such work, or not one you may read.")
+    return work
+
+
+def _own_work(call: Call, work_id: int) -> Work:
+    work = _work(call, work_id)
+    if not work.is_created_by(call.user):
+        raise ApiError(403, "Only the work's creators can change it.")
+    return work
+
+
+def _chapters(call: Call, work: Work) -> ChapterQuerySet:
+    chapters = Chapter.objects.filter(work=work).order_by("position")
+    return chapters if work.is_created_by(call.user) else chapters.posted()
+
+
+def _chapter(call: Call, work: Work, position: int) -> Chapter:
+    chapter = _chapters(call, work).filter(position=_id(position)).first()
+    if chapter is None:
+        raise ApiError(404, "No such chapter.")
+    chapter.work = work
+    return chapter
+
+
+def _refuse_sanctioned(call: Call, action: str | None = None) -> None:
+    check_active(call.user)
+    if action is not None and getattr(settings, "API_RATE_LIMITS", True):
+        check_rate(action, user=call.user, address=client_address(call.request))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def list_works(call: Call) -> Result:
+    """The listing of /works/ with the same filters, as JSON."""
+    f = parse_filters(call.request.GET)
+    if f.problems:
+        raise ApiError(400, "Some filters are not valid.", problems=f.problems)
+    page, per_page = _page(call)
+    plan = plan_listing(f, None)
+    narrowed = apply_filters(Work.objects.visible_to(call.user).posted(), f, drive=plan.drive)
+    if f.q:
+        search = search_works(narrowed, f.q)
+        if not search.active:
+            # The site shows every work and says why; a client is told instead.
+            raise ApiError(400, search.message, problems=[search.message])
+        narrowed = search.works
+    ordered = narrowed if f.sort == RELEVANCE else order_works(narrowed, f.sort)
+    count = count_works(narrowed, f, None, call.viewer_key, plan)
+    offset = (page - 1) * per_page
+    ids = list(ordered.values_list("pk", flat=True)[offset : offset + per_page])
+    loaded = {w.pk: w for w in Work.objects.filter(pk__in=ids).for_listing()}
+    results = [out.work_json(loaded[pk]) for pk in ids if pk in loaded]
+    return 200, _envelope(call, count, page, per_page, results)
+
+
+def search(call: Call) -> Result:
+    if not call.query.get("q", "").strip():
+        raise ApiError(400, "Give a search query in q.", problems=["q is required."])
+    return list_works(call)
+
+
+def get_work(call: Call, work_id: int) -> Result:
+    return 200, out.work_json(_work(call, work_id))
+
+
+def list_chapters(call: Call, work_id: int) -> Result:
+    work = _work(call, work_id)
+    chapters = [out.chapter_json(c, text=False) for c in _chapters(call, work)]
+    return 200, {"work_id": work.pk, "results": chapters}
+
+
+def get_chapter(call: Call, work_id: int, position: int) -> Result:
+    work = _work(call, work_id)
+    return 200, out.chapter_json(_chapter(call, work, position), text=True)
+
+
+def list_tags(call: Call) -> Result:
+    tags = Tag.objects.canonical()
+    if kind := call.query.get("type"):
+        tags = tags.filter(type=kind)
+    tags = tags.name_starts_with(call.query.get("q", "").strip())
+    page, per_page = _page(call)
+    count = tags.count()
+    offset = (page - 1) * per_page
+    results = [out.tag_json(t) for t in tags[offset : offset + per_page]]
+    return 200, _envelope(call, count, page, per_page, results)
+
+
+def get_tag(call: Call, name: str) -> Result:
+    try:
+        cleaned = clean_tag_name(name)
+    except ValidationError as error:
+        raise ApiError(404, "No tag has that name.") from error
+    tag = (
+        Tag.objects.select_related("merger").filter(name__iexact=cleaned).first()
+        if cleaned
+        else None
+    )
+    if tag is None:
+        raise ApiError(404, "No tag has that name.")
+    target = tag.merger or tag
+    works = Work.objects.visible_to(call.user).posted()
+    work_count = works.filter(
+        Exists(FilterTagging.objects.filter(work_id=OuterRef("pk"), tag_id=target.pk))
+    ).count()
+    return 200, out.tag_detail_json(
+        tag,
+        synonyms=list(Tag.objects.filter(merger=tag).order_by("name")),
+        parents=list(tag.parents.order_by("name")),
+        children=list(Tag.objects.filter(parents=tag).order_by("name")[:500]),
+        work_count=work_count,
+    )
+
+
+def _user_json(call: Call, owner: User) -> Any:
+    owner_works = Work.objects.created_by(owner).values("pk")
+    count = Work.objects.visible_to(call.user).posted().filter(pk__in=owner_works).count()
+    return out.user_json(owner, work_count=count)
+
+
+def get_user(call: Call, username: str) -> Result:
+    owner = (
+        User.objects.filter(username=username[:150], is_active=True)
+        .prefetch_related("pseuds")
+        .first()
+    )
+    if owner is None:
+        raise ApiError(404, "No such user.")
+    return 200, _user_json(call, owner)
+
+
+def me(call: Call) -> Result:
+    assert call.token is not None
+    data = _user_json(call, call.member)
+    data["token"] = {"name": call.token.name, "prefix": call.token.prefix}
+    return 200, data
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _tag_names(values: list[str]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        name = clean_tag_name(value)
+        if name and name.lower() not in {n.lower() for n in names}:
+            names.append(name)
+    return names
+
+
+TAG_FIELDS = ("fandoms", "relationships", "characters", "freeforms")
+
+
+def _work_input(body: dict[str, Any], base: work_actions.WorkInput) -> work_actions.WorkInput:
+    """Return `base` with the fields the body gives replaced (tag names cleaned)."""
+    changes = {k: v for k, v in body.items() if k in api_schema.WORK_FIELDS}
+    for key in TAG_FIELDS:
+        if key in changes:
+            changes[key] = _tag_names(changes[key])
+    for key in ("warnings", "categories"):
+        if key in changes:
+            changes[key] = list(dict.fromkeys(changes[key]))
+    values = {**base.__dict__, **changes}
+    return work_actions.WorkInput(**values)
+
+
+def _chapter_input(
+    body: dict[str, Any], base: work_actions.ChapterInput
+) -> work_actions.ChapterInput:
+    changes = {k: v for k, v in body.items() if k in api_schema.CHAPTER_FIELDS}
+    return work_actions.ChapterInput(**{**base.__dict__, **changes})
+
+
+def _current_input(work: Work) -> work_actions.WorkInput:
+    def names(tag_type: str) -> list[str]:
+        return [t.name for t in work.tags_of(tag_type)]
+
+    return work_actions.WorkInput(
+        title=work.title,
+        summary=work.summary,
+        notes=work.notes,
+        end_notes=work.end_notes,
+        text_format=work.text_format,
+        rating=work.rating,
+        warnings=names(TagType.WARNING),
+        categories=names(TagType.CATEGORY),
+        fandoms=names(TagType.FANDOM),
+        relationships=names(TagType.RELATIONSHIP),
+        characters=names(TagType.CHARACTER),
+        freeforms=names(TagType.FREEFORM),
+        language=work.language,
+        expected_chapters=work.expected_chapters,
+        complete=work.complete,
+        restricted=work.restricted,
+        allow_guest_kudos=work.allow_guest_kudos,
+        comment_permission=work.comment_permission,
+        moderate_comments=work.moderate_comments,
+    )
+
+
+def _fresh_work(call: Call, work_id: int) -> Work:
+    return _work(call, work_id)
+
+
+def create_work(call: Call) -> Result:
+    _refuse_sanctioned(call, "post_work")
+    body = call.body
+    data = _work_input(body, work_actions.WorkInput(title=""))
+    chapter = _chapter_input(body["chapter"], work_actions.ChapterInput(text=""))
+    work = work_actions.post_work(call.member, data, chapter, draft=bool(body.get("draft")))
+    return 201, out.work_json(_fresh_work(call, work.pk))
+
+
+def update_work(call: Call, work_id: int) -> Result:
+    _refuse_sanctioned(call)
+    work = _own_work(call, work_id)
+    data = _work_input(call.body, _current_input(work))
+    work_actions.update_work(call.member, work, data)
+    return 200, out.work_json(_fresh_work(call, work.pk))
+
+
+def add_chapter(call: Call, work_id: int) -> Result:
+    _refuse_sanctioned(call)
+    work = _own_work(call, work_id)
+    data = _chapter_input(call.body, work_actions.ChapterInput(text=""))
+    chapter = work_actions.add_chapter(call.member, work, data, draft=bool(call.body.get("draft")))
+    return 201, out.chapter_json(chapter, text=True)
+
+
+def update_chapter(call: Call, work_id: int, position: int) -> Result:
+    _refuse_sanctioned(call)
+    work = _own_work(call, work_id)
+    chapter = _chapter(call, work, position)
+    base = work_actions.ChapterInput(
+        text=chapter.text,
+        text_format=chapter.text_format,
+        title=chapter.title,
+        summary=chapter.summary,
+        notes=chapter.notes,
+        end_notes=chapter.end_notes,
+    )
+    chapter = work_actions.update_chapter(call.member, chapter, _chapter_input(call.body, base))
+    return 200, out.chapter_json(chapter, text=True)
+
+
+def kudos(call: Call, work_id: int) -> Result:
+    work = _work(call, work_id)
+    if work.status != Status.POSTED or work.hidden:
+        raise ApiError(404, "No such work, or not one you may read.")
+    _refuse_sanctioned(call, "kudos")
+    created = leave_kudos(work, user=call.member)
+    count = Work.objects.filter(pk=work.pk).values_list("kudos_count", flat=True).first() or 0
+    message = "Thank you for leaving kudos!" if created else "You already left kudos here."
+    return (201 if created else 200), {"created": created, "kudos": count, "message": message}
+
+
+def _bookmarks(call: Call) -> QuerySet[Bookmark]:
+    return (
+        Bookmark.objects.filter(user=call.member)
+        .prefetch_related("tags")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def list_bookmarks(call: Call) -> Result:
+    bookmarks = _bookmarks(call)
+    page, per_page = _page(call)
+    count = bookmarks.count()
+    offset = (page - 1) * per_page
+    results = [out.bookmark_json(b) for b in bookmarks[offset : offset + per_page]]
+    return 200, _envelope(call, count, page, per_page, results)
+
+
+def create_bookmark(call: Call) -> Result:
+    body = call.body
+    work = _work(call, body["work"])
+    if work.status != Status.POSTED or work.hidden:
+        raise ApiError(404, "No such work, or not one you may read.")
+    _refuse_sanctioned(call, "bookmark")
+    data = bookmark_actions.BookmarkInput(
+        notes=body.get("notes", ""),
+        tags=_tag_names(body.get("tags", [])),
+        private=body.get("private", False),
+        recommend=body.get("recommend", False),
+        for_later=body.get("for_later", False),
+    )
+    bookmark, created = bookmark_actions.save_bookmark(call.member, data, work=work)
+    fresh = _bookmarks(call).get(pk=bookmark.pk)
+    return (201 if created else 200), out.bookmark_json(fresh)
+
+
+def _own_bookmark(call: Call, bookmark_id: int) -> Bookmark:
+    bookmark = _bookmarks(call).filter(pk=_id(bookmark_id)).first()
+    if bookmark is None:
+        raise ApiError(404, "No such bookmark among yours.")
+    return bookmark
+
+
+def get_bookmark(call: Call, bookmark_id: int) -> Result:
+    return 200, out.bookmark_json(_own_bookmark(call, bookmark_id))
+
+
+def delete_bookmark(call: Call, bookmark_id: int) -> Result:
+    bookmark_actions.delete_bookmark(call.member, _own_bookmark(call, bookmark_id))
+    return 204, None
+
+
+def openapi(call: Call) -> Result:
+    return 200, api_schema.build_openapi(OPERATIONS)
+
+
+# --- the table -----------------------------------------------------------------------------
+
+R = ("400", "401", "404", "429")
+OPERATIONS: list[Operation] = [
+    Operation("GET", "works/", "listWorks", "List and filter works", list_works, "WorkPage",
+              params=WORK_FILTERS,
+              description="The same filters as /works/; a value the listing would leave out "
+              "is a 400 here, with the problems listed."),
+    Operation("POST", "works/", "createWork", "Post a work (or save a draft)", create_work,
+              "Work", status=201, auth="required", body="WorkInput", errors=(*R, "403")),
+    Operation("GET", "works/{work_id}/", "getWork", "A work's metadata", get_work, "Work",
+              params=(WORK_ID,)),
+    Operation("PATCH", "works/{work_id}/", "updateWork", "Change a work's metadata (creators)",
+              update_work, "Work", auth="required", params=(WORK_ID,), body="WorkUpdate",
+              errors=(*R, "403")),
+    Operation("GET", "works/{work_id}/chapters/", "listChapters", "A work's chapters",
+              list_chapters, "ChapterList", params=(WORK_ID,)),
+    Operation("POST", "works/{work_id}/chapters/", "addChapter", "Add a chapter (creators)",
+              add_chapter, "Chapter", status=201, auth="required", params=(WORK_ID,),
+              body="ChapterInput", errors=(*R, "403")),
+    Operation("GET", "works/{work_id}/chapters/{position}/", "getChapter",
+              "A chapter with its text", get_chapter, "Chapter", params=(WORK_ID, POSITION)),
+    Operation("PATCH", "works/{work_id}/chapters/{position}/", "updateChapter",
+              "Change a chapter (creators)", update_chapter, "Chapter", auth="required",
+              params=(WORK_ID, POSITION), body="ChapterUpdate", errors=(*R, "403")),
+    Operation("POST", "works/{work_id}/kudos/", "leaveKudos", "Leave kudos", kudos, "Kudos",
+              status=201, auth="required", params=(WORK_ID,), errors=(*R, "403")),
+    Operation("GET", "search/", "searchWorks", "Search works (q is required)", search,
+              "WorkPage", params=WORK_FILTERS),
+    Operation("GET", "tags/", "listTags", "Canonical tags by name prefix", list_tags, "TagPage",
+              params=(Param("q", api_schema.string(150), "Name prefix."),
+                      Param("type", api_schema.string(enum=TAG_TYPES), "Tag type."),
+                      *PAGE_PARAMS)),
+    Operation("GET", "tags/{name}/", "getTag", "A tag: synonyms, parents, children, works",
+              get_tag, "TagDetail", params=(TAG_NAME,)),
+    Operation("GET", "users/{username}/", "getUser", "A user and their pseuds", get_user, "User",
+              params=(USERNAME,)),
+    Operation("GET", "me/", "getMe", "The token's own account", me, "Me", auth="required"),
+    Operation("GET", "bookmarks/", "listBookmarks", "Your bookmarks", list_bookmarks,
+              "BookmarkPage", auth="required", params=PAGE_PARAMS),
+    Operation("POST", "bookmarks/", "saveBookmark", "Bookmark a work (or change the bookmark)",
+              create_bookmark, "Bookmark", status=201, auth="required", body="BookmarkInput",
+              errors=(*R, "403")),
+    Operation("GET", "bookmarks/{bookmark_id}/", "getBookmark", "One of your bookmarks",
+              get_bookmark, "Bookmark", auth="required", params=(BOOKMARK_ID,)),
+    Operation("DELETE", "bookmarks/{bookmark_id}/", "deleteBookmark", "Delete a bookmark",
+              delete_bookmark, None, status=204, auth="required", params=(BOOKMARK_ID,),
+              errors=(*R, "403")),
+    Operation("GET", "openapi.json", "getOpenApi", "This OpenAPI document", openapi, None,
+              auth="none"),
+]  # fmt: skip
+
+
+def _answer(
+    request: HttpRequest, operations: dict[str, Operation], kwargs: dict[str, Any]
+) -> HttpResponse:
+    op = operations.get(request.method or "")
+    if op is None:
+        allowed = ", ".join(sorted(operations))
+        error = ApiError(405, f"{request.method} is not allowed here; use {allowed}.")
+        error.headers["Allow"] = allowed
+        raise error
+    user, token = (AnonymousUser(), None) if op.auth == "none" else _authenticate(request)
+    if op.auth == "required" and token is None:
+        raise unauthorized(
+            "This needs a personal token: send Authorization: Bearer <token>.", invalid=False
+        )
+    if op.auth != "none":
+        _rate(request, user, op.write)
+    query = _query(request.GET, tuple(p for p in op.params if p.location == "query"))
+    body = _body(request, op.body) if op.body else None
+    call = Call(request=request, user=user, token=token, query=query, body=body)
+    status, payload = op.handler(call, **kwargs)
+    if payload is None:
+        return HttpResponse(status=status)
+    return JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def endpoint(operations: dict[str, Operation]) -> Callable[..., HttpResponse]:
+    """Return the view of one path: it answers each method with its operation, and turns
+    every error into JSON."""
+
+    @csrf_exempt
+    @never_cache
+    def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        try:
+            return _answer(request, operations, kwargs)
+        except ApiError as error:
+            return error_response(error)
+        except Http404:
+            return error_response(ApiError(404, "No such thing here."))
+        except PermissionDenied as error:
+            return error_response(ApiError(403, str(error) or "You may not do that."))
+        except ValidationError as error:
+            return error_response(
+                ApiError(400, " ".join(error.messages), problems=list(error.messages))
+            )
+        except RateLimited as error:
+            return error_response(
+                ApiError(429, error.message, headers={"Retry-After": str(error.retry_after)})
+            )
+        except Exception:
+            logger.exception("API error on %s %s", request.method, request.path)
+            return error_response(ApiError(500, "Something went wrong on our side."))
+
+    return view
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Answer any other /api/ URL with a JSON 404."""
+    return error_response(ApiError(404, "No such API URL: see /api/v1/openapi.json."))
+
+
+# --- the token settings page ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest) -> HttpResponse:
+    """List the user's tokens; create one (shown once) or revoke one."""
+    assert isinstance(request.user, User)
+    user = request.user
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    created: str | None = None
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            raw = request.POST.get("revoke", "")
+            if raw.isascii() and raw.isdigit() and len(raw) < 19 and revoke_token(user, int(raw)):
+                messages.success(request, "Token revoked: it no longer works.")
+            else:
+                messages.error(request, "No such token among yours.")
+            return redirect("/settings/tokens/")
+        if form.is_valid():
+            try:
+                _row, created = create_token(user, form.cleaned_data["name"])
+            except ValidationError as error:
+                form.add_error("name", error)
+            else:
+                form = TokenForm()
+    rows = list(ApiToken.objects.active().filter(user=user))
+    response = render(
+        request,
+        "api/tokens.html",
+        {"form": form, "tokens": rows, "created": created},
+        status=400 if request.method == "POST" and form.errors else 200,
+    )
+    if created:
+        response["Cache-Control"] = "no-store"
+    return response
