@@ -61,7 +61,15 @@ def work_form(**changes: object) -> dict[str, object]:
 
 
 def test_the_default_table_covers_every_action() -> None:
-    assert set(LIMITS) == {"comment", "post_work", "kudos", "report", "bookmark"}
+    assert set(LIMITS) == {
+        "comment",
+        "post_work",
+        "kudos",
+        "report",
+        "bookmark",
+        "api_read",
+        "api_write",
+    }
     comment = {(limit.scope, limit.count, limit.seconds) for limit in LIMITS["comment"]}
     assert comment == {("account", 10, 60), ("account", 60, 3600), ("address", 30, 3600)}
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ficarchive.blocking",
     "ficarchive.kudos",
     "ficarchive.comments",
+    "ficarchive.api",
     "ficarchive.search",
 ]
 
@@ -173,6 +174,8 @@ LOGIN_THROTTLE_PER_ADDRESS = envint("LOGIN_THROTTLE_PER_ADDRESS", 20)
 LOGIN_THROTTLE_WINDOW = envint("LOGIN_THROTTLE_WINDOW", 15 * 60)
 # Behind a load balancer, the number of trusted proxies in front of the app.
 TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
+# API rate limits (docs/api.md); FICARCHIVE_API_RATE_LIMITS=off only for test servers.
+API_RATE_LIMITS = envbool("API_RATE_LIMITS", True)
 
 globals().update(email_settings(env("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ficarchive <noreply@localhost>")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import URLPattern, URLResolver, path, register_converter
+from django.urls import URLPattern, URLResolver, include, path, register_converter
 
 from ficarchive.accounts import forms as account_forms
 from ficarchive.accounts import views as accounts
+from ficarchive.api import views as api
 from ficarchive.blocking import views as blocking
 from ficarchive.bookmarks import views as bookmarks
 from ficarchive.comments import views as comments
@@ -127,6 +128,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("users/<str:username>/unblock/", blocking.change, {"verb": "unblock"}, name="unblock"),
     path("users/<str:username>/mute/", blocking.change, {"verb": "mute"}, name="mute"),
     path("users/<str:username>/unmute/", blocking.change, {"verb": "unmute"}, name="unmute"),
+    # API (every /api/ URL answers JSON, a 404 too; the token settings page is HTML)
+    path("api/", include("ficarchive.api.urls")),
+    path("settings/tokens/", api.tokens, name="api_tokens"),
     # People
     path("users/<str:username>/", accounts.user_page, name="user"),
     path("users/<str:username>/pseuds/<str:pseud>/", accounts.pseud_page, name="pseud"),

@@ -60,6 +60,10 @@ class RejectNulBytesMiddleware:
         ):
             from django.shortcuts import render
 
+            if request.path.startswith("/api/"):  # the API answers JSON, errors too
+                from django.http import JsonResponse
+
+                return JsonResponse({"error": "The request held a NUL character."}, status=400)
             return render(
                 request,
                 "400.html",

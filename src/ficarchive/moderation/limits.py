@@ -48,6 +48,10 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
     "kudos": (Limit("account", 60, HOUR), Limit("address", 120, HOUR)),
     "report": (Limit("account", 10, HOUR), Limit("address", 20, HOUR)),
     "bookmark": (Limit("account", 60, HOUR), Limit("address", 120, HOUR)),
+    # The public API (api/views.py): every read, and every write, per token's account and
+    # per address (guests only by address).
+    "api_read": (Limit("account", 600, HOUR), Limit("address", 1200, HOUR)),
+    "api_write": (Limit("account", 120, HOUR), Limit("address", 240, HOUR)),
 }
 
 # What each action is called in messages ("Too many comments ...").
@@ -57,6 +61,8 @@ NOUNS = {
     "kudos": "kudos",
     "report": "reports",
     "bookmark": "bookmarks",
+    "api_read": "API requests",
+    "api_write": "API writes",
 }
 
 
