@@ -10,17 +10,24 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from ficarchive.accounts.models import Pseud, User
-from ficarchive.demo import prose, shapes
+from ficarchive.demo import bulk, prose, shapes, wrangling
 from ficarchive.demo.build import DEMO_PASSWORD, DEMO_USERNAME
+from ficarchive.search.engine import search_works
+from ficarchive.search.index import search_texts
 from ficarchive.tags.actions import clean_tag_name
-from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES, TagType
-from ficarchive.works.models import Chapter, Rating, Status, Work
+from ficarchive.tags.filtering import refresh_filter_tags
+from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES, FilterTagging, Tag, TagType
+from ficarchive.text import html_to_text, render_text
+from ficarchive.works.actions import ChapterInput, WorkInput, post_work
+from ficarchive.works.models import Chapter, Rating, Status, Work, title_sort_key
 
 FANDOM = shapes.FANDOMS[1]
 CAST = list(FANDOM.characters[:4])
@@ -306,3 +313,145 @@ def test_it_accepts_text_as_a_no_op() -> None:
     assert Chapter.objects.exclude(html="").count() == Chapter.objects.count()
     for work in Work.objects.all():
         assert work.tags.filter(type=TagType.FANDOM).exists()
+
+
+# --- the bulk loader -----------------------------------------------------------------------------
+
+
+def _filter_pairs() -> set[tuple[int, int]]:
+    return set(FilterTagging.objects.values_list("work_id", "tag_id"))
+
+
+@pytest.mark.django_db
+def test_it_loads_consistent_rows_in_bulk() -> None:
+    output = run_demo(works=300, seed=4, bulk=True)
+
+    assert "in bulk" in output and "Posted 300/300 works (100%)" in output
+    assert Work.objects.count() == 300
+    works = list(Work.objects.prefetch_related("tags", "chapters", "creatorships"))
+    for work in works:
+        assert work.creatorships.all(), work.pk
+        assert work.fandoms and work.warnings, work.pk
+        assert work.title_sort == title_sort_key(work.title)
+        chapters = list(work.chapters.all())
+        assert [c.position for c in chapters] == list(range(1, len(chapters) + 1))
+        posted = [c for c in chapters if c.posted]
+        assert work.chapter_count == len(posted)
+        assert work.word_count == sum(c.word_count for c in posted)
+        if work.status == Status.POSTED:
+            assert posted and work.word_count > 0
+            assert work.published_at and work.updated_at and work.published_at <= work.updated_at
+        else:
+            assert not posted and work.word_count == 0 and work.kudos_count == 0
+        assert work.kudos_count <= work.hit_count
+    # Counters are skewed: a few works carry most kudos.
+    kudos = sorted((w.kudos_count for w in works), reverse=True)
+    assert kudos[0] > 5 * statistics.median(kudos) >= 0 and sum(kudos[:30]) > sum(kudos) / 3
+
+    # Filter tags (and the crossover flag kept with them) are exactly what
+    # refresh_filter_tags computes from the same tags.
+    loaded = _filter_pairs()
+    crossovers = set(Work.objects.filter(crossover=True).values_list("pk", flat=True))
+    refresh_filter_tags(w.pk for w in works)
+    assert loaded == _filter_pairs()
+    assert crossovers == set(Work.objects.filter(crossover=True).values_list("pk", flat=True))
+    # Wrangling looks real: meta fandoms and meta tags come along, synonyms lead to canonicals.
+    fandom = Tag.objects.get(name=shapes.FANDOMS[0].name)
+    meta = Tag.objects.get(name=shapes.meta_fandom(fandom.name))
+    assert meta in fandom.parents.all()
+    assert set(FilterTagging.objects.filter(tag=fandom).values_list("work_id", flat=True)) <= set(
+        FilterTagging.objects.filter(tag=meta).values_list("work_id", flat=True)
+    )
+    assert Tag.objects.filter(merger__isnull=False).exists()
+    assert Tag.objects.get(name="Oneshot").merger == Tag.objects.get(name="One Shot")
+    assert Tag.objects.unwrangled().exists()
+
+    # Stored HTML is the text pipeline's own output.
+    for chapter in Chapter.objects.all()[:200]:
+        again = render_text(chapter.html, "html")
+        assert (again.html, again.paragraphs) == (chapter.html, chapter.paragraph_count)
+    for work in works[:100]:
+        if work.summary:
+            assert render_text(work.summary, "html", paragraph_ids=False).html == work.summary_html
+
+    # The search index holds what reindexing would write.
+    posted_works = [w for w in works if w.status == Status.POSTED]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid, title, tags, creators, meta, body FROM search_document")
+            rows = {row[0]: row[1:] for row in cursor.fetchall()}
+        assert set(rows) == {w.pk for w in posted_works}
+        for text in search_texts(posted_works[:100]):
+            assert rows[text.work_id] == (
+                text.title,
+                text.tags,
+                text.creators,
+                text.meta,
+                text.body,
+            )
+    work = next(w for w in posted_works if not w.restricted and len(w.title.split()) >= 2)
+    found = search_works(Work.objects.visible_to(AnonymousUser()).posted(), work.title)
+    assert work in found.works
+
+    # The demo login can log in and has a draft; the id sequences continue after the load.
+    demo = User.objects.get(username=DEMO_USERNAME)
+    assert demo.check_password(DEMO_PASSWORD)
+    assert Work.objects.created_by(demo).filter(status=Status.DRAFT).exists()
+    for user in User.objects.annotate(defaults=Count("pseuds", filter=Q(pseuds__is_default=True))):
+        assert user.defaults == 1
+    new = post_work(
+        demo,
+        WorkInput(title="After the load", fandoms=[fandom.name], text_format="text"),
+        ChapterInput(text="One more.", text_format="text"),
+    )
+    assert new.pk > max(w.pk for w in works)
+
+
+@pytest.mark.django_db
+def test_it_writes_full_chapter_text_in_bulk() -> None:
+    run_demo(works=40, seed=6, bulk=True, text=True, max_words=8_000)
+
+    chapters = list(Chapter.objects.select_related("work"))
+    assert chapters
+    for chapter in chapters:
+        rendered = render_text(chapter.html, "html")
+        assert rendered.html == chapter.html
+        assert rendered.word_count == chapter.word_count
+        assert chapter.word_count >= 100
+    posted = list(Work.objects.filter(status=Status.POSTED))
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rowid, body FROM search_document")
+            bodies = dict(cursor.fetchall())
+        for text in search_texts(posted):
+            assert bodies[text.work_id] == text.body
+    assert max(w.word_count for w in posted) > 1_000
+
+
+def test_it_composes_chapters_the_pipeline_would_write() -> None:
+    paragraphs = [
+        bulk._paragraph(b.text) for b in blocks(3, 3_000) if isinstance(b, prose.Paragraph)
+    ]
+    chapter = bulk.compose_chapter(random.Random(1), paragraphs, 2_500)
+    rendered = render_text(chapter.html, "html")
+    assert (rendered.html, rendered.word_count) == (chapter.html, chapter.words)
+    assert html_to_text(chapter.html, sanitized=True) == chapter.text
+    assert "<hr>" in chapter.html and chapter.words >= 2_500
+
+
+def test_it_knows_every_tag_a_plan_uses() -> None:
+    specs, links = wrangling._wrangling_specs(complete=True)
+    names = {s.name for s in specs}
+    rng = random.Random(9)
+    for _ in range(3_000):
+        plan = shapes.plan_work(rng)
+        for name in (*plan.fandoms, *plan.relationships, *plan.characters, *plan.freeforms):
+            assert name in names, name
+    assert {p for _c, p in links} <= names
+
+
+@pytest.mark.django_db
+def test_it_rejects_a_bad_word_limit() -> None:
+    with pytest.raises(CommandError, match="--max-words"):
+        run_demo(works=5, max_words=10)
+    assert not Work.objects.exists()

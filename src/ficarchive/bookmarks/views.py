@@ -19,7 +19,7 @@ from ficarchive.bookmarks.models import Bookmark, BookmarkQuerySet
 from ficarchive.core.pagination import paginate
 from ficarchive.moderation.guards import refuse_write
 from ficarchive.series.models import Series
-from ficarchive.works.models import Work
+from ficarchive.works.models import Work, visible_q
 from ficarchive.works.views import NeedsLogin, readable_work
 
 
@@ -32,9 +32,7 @@ def _listing(request: HttpRequest, bookmarks: BookmarkQuerySet) -> BookmarkQuery
     """Return bookmarks of works the viewer may read (and of series), with what the list
     shows, newest first, in a fixed number of queries."""
     return (
-        bookmarks.filter(
-            Q(work__in=Work.objects.visible_to(request.user)) | Q(series__isnull=False)
-        )
+        bookmarks.filter(visible_q(request.user, "work") | Q(series__isnull=False))
         .select_related("user", "series__creator")
         .prefetch_related(Prefetch("work", queryset=Work.objects.for_listing()), "tags")
         .order_by("-updated_at", "-pk")

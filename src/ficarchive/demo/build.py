@@ -21,7 +21,9 @@ from django.utils import timezone
 from ficarchive.accounts.actions import add_pseud, sign_up
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.demo import prose, shapes
+from ficarchive.demo.wrangling import wrangle_demo_tags
 from ficarchive.tags.actions import ensure_fixed_tags
+from ficarchive.tags.filtering import refresh_filter_tags
 from ficarchive.works.actions import ChapterInput, WorkInput, add_chapter, post_work
 from ficarchive.works.models import Chapter, Work
 
@@ -217,7 +219,8 @@ def build_demo(
     max_words: int = shapes.DEFAULT_MAX_WORDS,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:
-    """Create demo accounts and `works` works (drafts included) in one transaction, calling
+    """Create demo accounts and `works` works (drafts included) in one transaction, wrangle
+    their tags like the bulk loader does, calling
     `progress(done, works)` after each work. The same seed gives the same accounts, titles,
     tags and text. Returns a summary of what was made."""
     started = time.monotonic()
@@ -251,6 +254,9 @@ def build_demo(
             drafts += plan.draft
             if progress is not None:
                 progress(done, works)
+        # Wranglers have been at work: canonical tags, synonyms, meta tags (see wrangling.py).
+        wrangle_demo_tags()
+        refresh_filter_tags(Work.objects.values_list("pk", flat=True))
     return DemoSummary(
         users=len(authors),
         pseuds=Pseud.objects.filter(user__in=[a.user for a in authors]).count(),

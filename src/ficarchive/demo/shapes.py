@@ -802,3 +802,54 @@ def as_draft(plan: WorkPlan) -> WorkPlan:
 def author_weights(authors: int) -> list[float]:
     """Return how often each of n authors posts: a few prolific ones, a long tail of others."""
     return zipf_weights(authors, 0.9)
+
+
+# --- Tag wrangling ------------------------------------------------------------------------------
+#
+# How the demo archive's tags look after wranglers have been at work, as on AO3: fandoms,
+# characters and most freeforms canonical; a few names that writers use for the same thing as
+# synonyms of the canonical tag; meta tags above the specific ones (so a work tagged
+# "Domestic Fluff" is also found under "Fluff"); characters, relationships and fandom-specific
+# freeforms attached to their fandom. Tags named for one character ("Protective Juno Park") stay
+# unwrangled, so the wrangling queue has something in it.
+
+# Other names writers give a fandom: (synonym, canonical), and how often a work uses them.
+FANDOM_SYNONYMS: dict[str, str] = {
+    "Starfall Academy": "Starfall Academy (TV)",
+    "SFA": "Starfall Academy (TV)",
+    "Lantern Court": "The Lantern Court Series - Ilse Marrow",
+    "Hollowmere": "Hollowmere Investigations (TV)",
+}
+FANDOM_SYNONYM_SHARE = 0.06
+# Freeform synonyms: (synonym, canonical). Both names also appear in FREEFORMS.
+FREEFORM_SYNONYMS: dict[str, str] = {"Oneshot": "One Shot"}
+# Freeform tags left unwrangled (neither canonical nor synonyms).
+UNWRANGLED_FREEFORMS = frozenset({"I'm Bad At Tagging", "Self-Indulgent"})
+# Meta tags: freeform -> the freeform tags above it (same type: filter tags inherit them).
+FREEFORM_PARENTS: dict[str, tuple[str, ...]] = {
+    "Alternate Universe - Modern Setting": ("Alternate Universe",),
+    "Alternate Universe - Soulmates": ("Alternate Universe", "Soulmates"),
+    "Alternate Universe - Coffee Shops & Cafés": ("Alternate Universe - Modern Setting",),
+    "Alternate Universe - College/University": ("Alternate Universe - Modern Setting",),
+    "Domestic Fluff": ("Fluff",),
+    "Fluff and Angst": ("Fluff", "Angst"),
+    "Angst with a Happy Ending": ("Angst", "Happy Ending"),
+    "Eventual Happy Ending": ("Happy Ending",),
+    "Emotional Hurt/Comfort": ("Hurt/Comfort",),
+    "Mutual Pining": ("Pining",),
+    "Friends to Lovers": ("Getting Together",),
+    "Enemies to Lovers": ("Getting Together",),
+    "Team as Family": ("Found Family",),
+    "Epistolary": ("Letters",),
+}
+# Freeform meta tags that no writer uses directly in the demo.
+META_FREEFORMS: tuple[str, ...] = ("Alternate Universe",)
+
+
+def meta_fandom(fandom: str) -> str | None:
+    """Return the name of the meta fandom above a fandom ("Starfall Academy - All Media Types"
+    above "Starfall Academy (TV)"), or None for "Original Work"."""
+    if fandom == "Original Work":
+        return None
+    base = fandom.split(" (")[0].split(" - ")[0]
+    return f"{base} - All Media Types"

@@ -13,7 +13,7 @@ from ficarchive.accounts.models import User
 from ficarchive.core.pagination import paginate
 from ficarchive.history import actions
 from ficarchive.history.models import Reading
-from ficarchive.works.models import Work
+from ficarchive.works.models import Work, visible_q
 
 
 def _user(request: HttpRequest) -> User:
@@ -27,7 +27,7 @@ def history(request: HttpRequest) -> HttpResponse:
     out (they come back if the work does)."""
     user = _user(request)
     readings = (
-        Reading.objects.filter(user=user, work__in=Work.objects.visible_to(user))
+        Reading.objects.filter(visible_q(user, "work"), user=user)
         .select_related("last_chapter")
         .only(
             "pk",

@@ -28,7 +28,7 @@ from ficarchive.moderation.models import (
     Sanction,
     TargetType,
 )
-from ficarchive.works.models import Work
+from ficarchive.works.models import Work, visible_q
 
 View = Callable[..., HttpResponse]
 
@@ -48,7 +48,7 @@ def _visible_comment(request: HttpRequest, comment_id: int) -> Model:
         raise Http404("No such comment.")
     comment = (
         model._default_manager.filter(pk=comment_id, status="published")
-        .filter(work__in=Work.objects.visible_to(request.user))
+        .filter(visible_q(request.user, "work"))
         .first()
     )
     if comment is None:

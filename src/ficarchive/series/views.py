@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -15,7 +15,7 @@ from ficarchive.core.pagination import paginate
 from ficarchive.series import actions
 from ficarchive.series.forms import AddWorkForm, RelatedWorkForm, SeriesForm, SeriesOrderForm
 from ficarchive.series.models import RelatedWork, Series, SeriesWork
-from ficarchive.works.models import Work
+from ficarchive.works.models import Work, visible_q
 
 
 def _user(request: HttpRequest) -> User:
@@ -44,7 +44,7 @@ def _visible_entries(request: HttpRequest, series: Series) -> list[SeriesWork]:
     """Return the series' entries whose works this reader may read, in order, with what a
     blurb shows (a fixed number of queries)."""
     return list(
-        SeriesWork.objects.filter(series=series, work__in=Work.objects.visible_to(request.user))
+        SeriesWork.objects.filter(visible_q(request.user, "work"), series=series)
         .prefetch_related(Prefetch("work", queryset=Work.objects.for_listing()))
         .order_by("position")
     )
@@ -155,10 +155,10 @@ def reorder_series(request: HttpRequest, series_id: int) -> HttpResponse:
 
 def user_series(request: HttpRequest, username: str) -> HttpResponse:
     owner = get_object_or_404(User, username=username, is_active=True)
-    visible = Work.objects.visible_to(request.user).values("pk")
+    visible = visible_q(request.user, "entries__work")
     series = (
         Series.objects.filter(creator=owner)
-        .annotate(work_total=Count("entries", filter=Q(entries__work__in=visible), distinct=True))
+        .annotate(work_total=Count("entries", filter=visible, distinct=True))
         .order_by("-updated_at", "-pk")
     )
     page, problem = paginate(request, series)
@@ -244,8 +244,8 @@ def pending_related(request: HttpRequest) -> HttpResponse:
         return redirect("/related/")
     links = (
         RelatedWork.objects.filter(
+            visible_q(user, "work"),
             parent_work__in=Work.objects.created_by(user),
-            work__in=Work.objects.visible_to(user),
         )
         .select_related("work", "parent_work")
         .order_by("approved", "-created_at", "-pk")

@@ -161,8 +161,14 @@ class FilterTagging(models.Model):
     tags that are not synonyms, the canonical tags its synonyms point to, and every meta tag
     above those (transitively). Kept by `ficarchive.tags.filtering`; never written elsewhere."""
 
-    work = models.ForeignKey("works.Work", on_delete=models.CASCADE, related_name="filter_taggings")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="filter_taggings")
+    # No single-column indexes: the unique (work, tag) and the (tag, work) index serve both,
+    # and at a million works each would be another 15 million entries to write.
+    work = models.ForeignKey(
+        "works.Work", on_delete=models.CASCADE, related_name="filter_taggings", db_index=False
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="filter_taggings", db_index=False
+    )
 
     class Meta:
         constraints = [

@@ -98,6 +98,25 @@ def title_sort_key(title: str) -> str:
     return folded[:TITLE_MAX]
 
 
+def visible_q(user: User | AnonymousUser, field: str = "") -> Q:
+    """Return the condition "the reader may read this work" (see `WorkQuerySet.visible_to`)
+    on a work, or on the work a relation reaches when ``field`` names it ("work",
+    "parent_work"): `Reading.objects.filter(visible_q(user, "work"))`.
+
+    It is written on the work's own columns, with subqueries only over the reader's own
+    works and mutes (a few rows), never as "IN (every visible work)", which a database
+    builds in full before it can answer."""
+    prefix = f"{field}__" if field else ""
+    pk = f"{field}_id" if field else "pk"
+    posted = Q(**{f"{prefix}status": Status.POSTED, f"{prefix}hidden": False})
+    if not user.is_authenticated:
+        return posted & Q(**{f"{prefix}restricted": False})
+    own = Creatorship.objects.filter(pseud__user_id=user.pk).values("work_id")
+    # Works by users this user muted (blocking app) are hidden from them everywhere.
+    muted = Creatorship.objects.filter(pseud__user__muted_by__muter_id=user.pk).values("work_id")
+    return (posted | Q(**{f"{pk}__in": own})) & ~Q(**{f"{pk}__in": muted})
+
+
 class WorkQuerySet(models.QuerySet["Work"]):
     def posted(self) -> WorkQuerySet:
         """Return works that are posted (not drafts, not hidden by moderators)."""
@@ -111,14 +130,7 @@ class WorkQuerySet(models.QuerySet["Work"]):
         """Return the works this user may read: posted public works for guests; posted works
         (public or registered-only) for registered users; and always the user's own works,
         drafts included. Every view that lists or shows works starts here."""
-        if not user.is_authenticated:
-            return self.posted().filter(restricted=False)
-        own = Creatorship.objects.filter(pseud__user_id=user.pk).values("work_id")
-        # Works by users this user muted (blocking app) are hidden from them everywhere.
-        muted = Creatorship.objects.filter(pseud__user__muted_by__muter_id=user.pk)
-        return self.filter(Q(status=Status.POSTED, hidden=False) | Q(pk__in=own)).exclude(
-            pk__in=muted.values("work_id")
-        )
+        return self.filter(visible_q(user))
 
     def for_listing(self) -> WorkQuerySet:
         """Return works with what a listing blurb shows, fetched in a fixed number of queries."""
@@ -292,8 +304,11 @@ class Creatorship(models.Model):
 
 
 class WorkTag(models.Model):
-    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="worktags")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="worktags")
+    # No single-column indexes: the unique (work, tag) and the (tag, work) index serve both.
+    work = models.ForeignKey(
+        Work, on_delete=models.CASCADE, related_name="worktags", db_index=False
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="worktags", db_index=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["work", "tag"], name="worktag_unique")]

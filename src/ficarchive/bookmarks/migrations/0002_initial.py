@@ -6,59 +6,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('bookmarks', '0001_initial'),
-        ('series', '0001_initial'),
-        ('works', '0002_counters_settings_sort_indexes'),
+        ("bookmarks", "0001_initial"),
+        ("series", "0001_initial"),
+        ("works", "0002_counters_settings_sort_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bookmark',
-            name='series',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='bookmarks', to='series.series'),
+            model_name="bookmark",
+            name="series",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="bookmarks",
+                to="series.series",
+            ),
         ),
         migrations.AddField(
-            model_name='bookmark',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookmarks', to=settings.AUTH_USER_MODEL),
+            model_name="bookmark",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="bookmarks",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='bookmark',
-            name='work',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='bookmarks', to='works.work'),
+            model_name="bookmark",
+            name="work",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="bookmarks",
+                to="works.work",
+            ),
         ),
         migrations.AddField(
-            model_name='bookmarktag',
-            name='bookmark',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='bookmarks.bookmark'),
+            model_name="bookmarktag",
+            name="bookmark",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="tags",
+                to="bookmarks.bookmark",
+            ),
         ),
         migrations.AddIndex(
-            model_name='bookmark',
-            index=models.Index(fields=['user', '-updated_at'], name='bookmark_user_idx'),
+            model_name="bookmark",
+            index=models.Index(fields=["user", "-updated_at"], name="bookmark_user_idx"),
         ),
         migrations.AddIndex(
-            model_name='bookmark',
-            index=models.Index(fields=['work', 'private'], name='bookmark_work_idx'),
+            model_name="bookmark",
+            index=models.Index(fields=["work", "private"], name="bookmark_work_idx"),
         ),
         migrations.AddConstraint(
-            model_name='bookmark',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('series__isnull', True), ('work__isnull', False)), models.Q(('series__isnull', False), ('work__isnull', True)), _connector='OR'), name='bookmark_work_xor_series'),
+            model_name="bookmark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("series__isnull", True), ("work__isnull", False)),
+                    models.Q(("series__isnull", False), ("work__isnull", True)),
+                    _connector="OR",
+                ),
+                name="bookmark_work_xor_series",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bookmark',
-            constraint=models.UniqueConstraint(condition=models.Q(('work__isnull', False)), fields=('user', 'work'), name='bookmark_unique_work'),
+            model_name="bookmark",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("work__isnull", False)),
+                fields=("user", "work"),
+                name="bookmark_unique_work",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bookmark',
-            constraint=models.UniqueConstraint(condition=models.Q(('series__isnull', False)), fields=('user', 'series'), name='bookmark_unique_series'),
+            model_name="bookmark",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("series__isnull", False)),
+                fields=("user", "series"),
+                name="bookmark_unique_series",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bookmarktag',
-            constraint=models.UniqueConstraint(fields=('bookmark', 'name'), name='bookmark_tag_unique'),
+            model_name="bookmarktag",
+            constraint=models.UniqueConstraint(
+                fields=("bookmark", "name"), name="bookmark_tag_unique"
+            ),
         ),
     ]

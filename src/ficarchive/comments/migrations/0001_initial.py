@@ -6,41 +6,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('works', '0003_hits'),
+        ("works", "0003_hits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('paragraph_id', models.CharField(blank=True, max_length=12)),
-                ('paragraph_snippet', models.CharField(blank=True, max_length=200)),
-                ('guest_name', models.CharField(blank=True, max_length=100)),
-                ('guest_email', models.EmailField(blank=True, max_length=254)),
-                ('text', models.TextField(max_length=10000)),
-                ('text_html', models.TextField()),
-                ('status', models.CharField(choices=[('published', 'Published'), ('pending', 'Pending'), ('deleted', 'Deleted')], default='published', max_length=10)),
-                ('held_reason', models.CharField(blank=True, max_length=200)),
-                ('frozen', models.BooleanField(default=False, help_text='No more replies in this thread.')),
-                ('nonce', models.CharField(max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('edited_at', models.DateTimeField(blank=True, null=True)),
-                ('chapter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='works.chapter')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='comments.comment')),
-                ('thread', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='thread_comments', to='comments.comment')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='comments', to=settings.AUTH_USER_MODEL)),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='works.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("paragraph_id", models.CharField(blank=True, max_length=12)),
+                ("paragraph_snippet", models.CharField(blank=True, max_length=200)),
+                ("guest_name", models.CharField(blank=True, max_length=100)),
+                ("guest_email", models.EmailField(blank=True, max_length=254)),
+                ("text", models.TextField(max_length=10000)),
+                ("text_html", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("published", "Published"),
+                            ("pending", "Pending"),
+                            ("deleted", "Deleted"),
+                        ],
+                        default="published",
+                        max_length=10,
+                    ),
+                ),
+                ("held_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "frozen",
+                    models.BooleanField(default=False, help_text="No more replies in this thread."),
+                ),
+                ("nonce", models.CharField(max_length=32)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("edited_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "chapter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="works.chapter",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="comments.comment",
+                    ),
+                ),
+                (
+                    "thread",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="thread_comments",
+                        to="comments.comment",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="works.work",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
-                'indexes': [models.Index(fields=['chapter', 'status', 'created_at'], name='comments_co_chapter_8b7126_idx'), models.Index(fields=['work', 'status'], name='comments_co_work_id_0eac11_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('user', 'nonce'), name='comment_nonce_user'), models.UniqueConstraint(condition=models.Q(('user__isnull', True)), fields=('nonce',), name='comment_nonce_guest'), models.CheckConstraint(condition=models.Q(('user__isnull', False), models.Q(models.Q(('guest_name', ''), _negated=True), models.Q(('guest_email', ''), _negated=True)), _connector='OR'), name='comment_guest_named')],
+                "ordering": ["created_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["chapter", "status", "created_at"],
+                        name="comments_co_chapter_8b7126_idx",
+                    ),
+                    models.Index(fields=["work", "status"], name="comments_co_work_id_0eac11_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("user__isnull", False)),
+                        fields=("user", "nonce"),
+                        name="comment_nonce_user",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("user__isnull", True)),
+                        fields=("nonce",),
+                        name="comment_nonce_guest",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("user__isnull", False),
+                            models.Q(
+                                models.Q(("guest_name", ""), _negated=True),
+                                models.Q(("guest_email", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="comment_guest_named",
+                    ),
+                ],
             },
         ),
     ]

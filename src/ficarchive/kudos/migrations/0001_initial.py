@@ -6,28 +6,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('works', '0003_hits'),
+        ("works", "0003_hits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Kudos',
+            name="Kudos",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('guest_key', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='kudos_given', to=settings.AUTH_USER_MODEL)),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kudos', to='works.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("guest_key", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kudos_given",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="kudos",
+                        to="works.work",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'kudos',
-                'indexes': [models.Index(fields=['work', 'created_at'], name='kudos_kudos_work_id_25fe8f_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('work', 'user'), name='kudos_one_per_user'), models.UniqueConstraint(condition=models.Q(('user__isnull', True)), fields=('work', 'guest_key'), name='kudos_one_per_guest'), models.CheckConstraint(condition=models.Q(models.Q(('guest_key', ''), ('user__isnull', False)), models.Q(('user__isnull', True), models.Q(('guest_key', ''), _negated=True)), _connector='OR'), name='kudos_user_or_guest')],
+                "verbose_name_plural": "kudos",
+                "indexes": [
+                    models.Index(
+                        fields=["work", "created_at"], name="kudos_kudos_work_id_25fe8f_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("user__isnull", False)),
+                        fields=("work", "user"),
+                        name="kudos_one_per_user",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("user__isnull", True)),
+                        fields=("work", "guest_key"),
+                        name="kudos_one_per_guest",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("guest_key", ""), ("user__isnull", False)),
+                            models.Q(
+                                ("user__isnull", True), models.Q(("guest_key", ""), _negated=True)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="kudos_user_or_guest",
+                    ),
+                ],
             },
         ),
     ]

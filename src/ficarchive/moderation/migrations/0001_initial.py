@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,72 +14,223 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ModerationLog',
+            name="ModerationLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=30)),
-                ('target', models.CharField(help_text='What was acted on, in words.', max_length=300)),
-                ('target_url', models.CharField(blank=True, max_length=300)),
-                ('reason', models.TextField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('moderator', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=30)),
+                (
+                    "target",
+                    models.CharField(help_text="What was acted on, in words.", max_length=300),
+                ),
+                ("target_url", models.CharField(blank=True, max_length=300)),
+                ("reason", models.TextField(blank=True, max_length=2000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "moderator",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RateEvent',
+            name="RateEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=20)),
-                ('address', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=20)),
+                ("address", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['action', 'user', 'created_at'], name='rate_event_user_idx'), models.Index(fields=['action', 'address', 'created_at'], name='rate_event_addr_idx'), models.Index(fields=['action', 'created_at'], name='rate_event_prune_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["action", "user", "created_at"], name="rate_event_user_idx"
+                    ),
+                    models.Index(
+                        fields=["action", "address", "created_at"], name="rate_event_addr_idx"
+                    ),
+                    models.Index(fields=["action", "created_at"], name="rate_event_prune_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(blank=True, help_text="A guest's address, to answer them.", max_length=254)),
-                ('address', models.CharField(blank=True, max_length=64)),
-                ('target_type', models.CharField(choices=[('work', 'Work'), ('comment', 'Comment'), ('user', 'User')], max_length=10)),
-                ('target_id', models.BigIntegerField()),
-                ('target_label', models.CharField(blank=True, help_text='What the target was called when it was reported.', max_length=300)),
-                ('reason', models.CharField(choices=[('spam', 'Spam'), ('harassment', 'Harassment'), ('hateful', 'Hateful content'), ('untagged', 'Inappropriate content not tagged'), ('copyright', 'Copyright'), ('other', 'Other')], max_length=20)),
-                ('details', models.TextField(blank=True, max_length=2000)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('resolved', 'Resolved'), ('dismissed', 'Dismissed')], default='open', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports_handled', to=settings.AUTH_USER_MODEL)),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports_made', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, help_text="A guest's address, to answer them.", max_length=254
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=64)),
+                (
+                    "target_type",
+                    models.CharField(
+                        choices=[("work", "Work"), ("comment", "Comment"), ("user", "User")],
+                        max_length=10,
+                    ),
+                ),
+                ("target_id", models.BigIntegerField()),
+                (
+                    "target_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="What the target was called when it was reported.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("spam", "Spam"),
+                            ("harassment", "Harassment"),
+                            ("hateful", "Hateful content"),
+                            ("untagged", "Inappropriate content not tagged"),
+                            ("copyright", "Copyright"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("details", models.TextField(blank=True, max_length=2000)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("resolved", "Resolved"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reports_handled",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reports_made",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['status', '-created_at'], name='report_queue_idx'), models.Index(fields=['target_type', 'target_id'], name='report_target_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('reporter', 'target_type', 'target_id'), name='one_open_report_per_reporter'), models.CheckConstraint(condition=models.Q(('target_type__in', ['work', 'comment', 'user'])), name='report_target_type_valid')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["status", "-created_at"], name="report_queue_idx"),
+                    models.Index(fields=["target_type", "target_id"], name="report_target_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "open")),
+                        fields=("reporter", "target_type", "target_id"),
+                        name="one_open_report_per_reporter",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("target_type__in", ["work", "comment", "user"])),
+                        name="report_target_type_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Sanction',
+            name="Sanction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('suspend', 'Suspension'), ('ban', 'Ban')], max_length=10)),
-                ('until', models.DateTimeField(blank=True, help_text='End of a suspension.', null=True)),
-                ('reason', models.TextField(max_length=2000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('lifted_at', models.DateTimeField(blank=True, null=True)),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sanctions_given', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sanctions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("suspend", "Suspension"), ("ban", "Ban")], max_length=10
+                    ),
+                ),
+                (
+                    "until",
+                    models.DateTimeField(blank=True, help_text="End of a suspension.", null=True),
+                ),
+                ("reason", models.TextField(max_length=2000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("lifted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sanctions_given",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sanctions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['user', 'lifted_at'], name='sanction_user_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind', 'ban'), ('until__isnull', False), _connector='OR'), name='suspension_has_end')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [models.Index(fields=["user", "lifted_at"], name="sanction_user_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind", "ban"), ("until__isnull", False), _connector="OR"
+                        ),
+                        name="suspension_has_end",
+                    )
+                ],
             },
         ),
     ]

@@ -6,81 +6,158 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('works', '0002_counters_settings_sort_indexes'),
+        ("works", "0002_counters_settings_sort_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Series',
+            name="Series",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=255)),
-                ('summary', models.TextField(blank=True, max_length=1250)),
-                ('summary_html', models.TextField(blank=True)),
-                ('notes', models.TextField(blank=True, max_length=5000)),
-                ('notes_html', models.TextField(blank=True)),
-                ('complete', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('creator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='series', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=255)),
+                ("summary", models.TextField(blank=True, max_length=1250)),
+                ("summary_html", models.TextField(blank=True)),
+                ("notes", models.TextField(blank=True, max_length=5000)),
+                ("notes_html", models.TextField(blank=True)),
+                ("complete", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="series",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'series',
+                "verbose_name_plural": "series",
             },
         ),
         migrations.CreateModel(
-            name='SeriesWork',
+            name="SeriesWork",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('series', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='series.series')),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='series_entries', to='works.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                (
+                    "series",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="series.series",
+                    ),
+                ),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="series_entries",
+                        to="works.work",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.AddField(
-            model_name='series',
-            name='works',
-            field=models.ManyToManyField(related_name='series', through='series.SeriesWork', to='works.work'),
+            model_name="series",
+            name="works",
+            field=models.ManyToManyField(
+                related_name="series", through="series.SeriesWork", to="works.work"
+            ),
         ),
         migrations.CreateModel(
-            name='RelatedWork',
+            name="RelatedWork",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_title', models.CharField(blank=True, max_length=255)),
-                ('external_author', models.CharField(blank=True, max_length=255)),
-                ('external_url', models.URLField(blank=True, max_length=2000)),
-                ('approved', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('parent_work', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='inspired', to='works.work')),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inspirations', to='works.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_title", models.CharField(blank=True, max_length=255)),
+                ("external_author", models.CharField(blank=True, max_length=255)),
+                ("external_url", models.URLField(blank=True, max_length=2000)),
+                ("approved", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "parent_work",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inspired",
+                        to="works.work",
+                    ),
+                ),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inspirations",
+                        to="works.work",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['parent_work', 'approved'], name='related_parent_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('parent_work__isnull', False)), fields=('work', 'parent_work'), name='related_work_unique_parent'), models.CheckConstraint(condition=models.Q(('parent_work__isnull', False), models.Q(('external_title', ''), _negated=True), _connector='OR'), name='related_work_has_parent_or_title'), models.CheckConstraint(condition=models.Q(('parent_work', models.F('work')), _negated=True), name='related_work_not_itself')],
+                "indexes": [
+                    models.Index(fields=["parent_work", "approved"], name="related_parent_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("parent_work__isnull", False)),
+                        fields=("work", "parent_work"),
+                        name="related_work_unique_parent",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("parent_work__isnull", False),
+                            models.Q(("external_title", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="related_work_has_parent_or_title",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("parent_work", models.F("work")), _negated=True),
+                        name="related_work_not_itself",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='serieswork',
-            index=models.Index(fields=['work', 'series'], name='series_work_idx'),
+            model_name="serieswork",
+            index=models.Index(fields=["work", "series"], name="series_work_idx"),
         ),
         migrations.AddConstraint(
-            model_name='serieswork',
-            constraint=models.UniqueConstraint(fields=('series', 'position'), name='series_position_unique'),
+            model_name="serieswork",
+            constraint=models.UniqueConstraint(
+                fields=("series", "position"), name="series_position_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='serieswork',
-            constraint=models.UniqueConstraint(fields=('series', 'work'), name='series_work_unique'),
+            model_name="serieswork",
+            constraint=models.UniqueConstraint(
+                fields=("series", "work"), name="series_work_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='series',
-            index=models.Index(fields=['creator', '-updated_at'], name='series_creator_idx'),
+            model_name="series",
+            index=models.Index(fields=["creator", "-updated_at"], name="series_creator_idx"),
         ),
     ]

@@ -10,7 +10,7 @@ from django import template
 from django.db.models import Q
 
 from ficarchive.series.models import RelatedWork, SeriesWork
-from ficarchive.works.models import Work
+from ficarchive.works.models import Work, visible_q
 
 register = template.Library()
 
@@ -28,7 +28,7 @@ def _series_parts(context: template.Context, work: Work) -> list[dict[str, Any]]
     series_ids = SeriesWork.objects.filter(work=work).values("series_id")
     entries = list(
         SeriesWork.objects.filter(series_id__in=series_ids)
-        .filter(Q(work=work) | Q(work__in=Work.objects.visible_to(user)))
+        .filter(Q(work=work) | visible_q(user, "work"))
         .select_related("series")
         .only("pk", "position", "series__id", "series__title", "work__id", "work__title")
         .select_related("work")
@@ -65,12 +65,12 @@ def series_nav(context: template.Context, work: Work, where: str = "top") -> dic
 def related_works(context: template.Context, work: Work) -> dict[str, Any]:
     """What inspired the work (links to works here only when the reader may read them;
     unapproved ones too) and the approved works it inspired that the reader may read."""
-    visible = Work.objects.visible_to(context["user"])
+    user = context["user"]
     links = list(
         RelatedWork.objects.filter(
             Q(work=work, parent_work__isnull=True)
-            | Q(work=work, parent_work__in=visible)
-            | Q(parent_work=work, approved=True, work__in=visible)
+            | (Q(work=work) & visible_q(user, "parent_work"))
+            | (Q(parent_work=work, approved=True) & visible_q(user, "work"))
         )
         .select_related("work", "parent_work")
         .only(

@@ -6,30 +6,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('series', '0001_initial'),
-        ('works', '0002_counters_settings_sort_indexes'),
+        ("series", "0001_initial"),
+        ("works", "0002_counters_settings_sort_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('creator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='subscribers', to=settings.AUTH_USER_MODEL)),
-                ('series', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='series.series')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to=settings.AUTH_USER_MODEL)),
-                ('work', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='works.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscribers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "series",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to="series.series",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "work",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to="works.work",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['work'], name='subscription_work_idx'), models.Index(fields=['series'], name='subscription_series_idx'), models.Index(fields=['creator'], name='subscription_creator_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('creator__isnull', True), ('series__isnull', True), ('work__isnull', False)), models.Q(('creator__isnull', True), ('series__isnull', False), ('work__isnull', True)), models.Q(('creator__isnull', False), ('series__isnull', True), ('work__isnull', True)), _connector='OR'), name='subscription_one_target'), models.CheckConstraint(condition=models.Q(('creator__isnull', True), models.Q(('creator', models.F('user')), _negated=True), _connector='OR'), name='subscription_not_self'), models.UniqueConstraint(condition=models.Q(('work__isnull', False)), fields=('user', 'work'), name='subscription_work_unique'), models.UniqueConstraint(condition=models.Q(('series__isnull', False)), fields=('user', 'series'), name='subscription_series_unique'), models.UniqueConstraint(condition=models.Q(('creator__isnull', False)), fields=('user', 'creator'), name='subscription_creator_unique')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["work"], name="subscription_work_idx"),
+                    models.Index(fields=["series"], name="subscription_series_idx"),
+                    models.Index(fields=["creator"], name="subscription_creator_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("creator__isnull", True),
+                                ("series__isnull", True),
+                                ("work__isnull", False),
+                            ),
+                            models.Q(
+                                ("creator__isnull", True),
+                                ("series__isnull", False),
+                                ("work__isnull", True),
+                            ),
+                            models.Q(
+                                ("creator__isnull", False),
+                                ("series__isnull", True),
+                                ("work__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="subscription_one_target",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("creator__isnull", True),
+                            models.Q(("creator", models.F("user")), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="subscription_not_self",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("work__isnull", False)),
+                        fields=("user", "work"),
+                        name="subscription_work_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("series__isnull", False)),
+                        fields=("user", "series"),
+                        name="subscription_series_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("creator__isnull", False)),
+                        fields=("user", "creator"),
+                        name="subscription_creator_unique",
+                    ),
+                ],
             },
         ),
     ]

@@ -5,26 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('type', models.CharField(choices=[('fandom', 'Fandom'), ('relationship', 'Relationship'), ('character', 'Character'), ('freeform', 'Additional Tag'), ('warning', 'Archive Warning'), ('category', 'Category')], max_length=20)),
-                ('canonical', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("fandom", "Fandom"),
+                            ("relationship", "Relationship"),
+                            ("character", "Character"),
+                            ("freeform", "Additional Tag"),
+                            ("warning", "Archive Warning"),
+                            ("category", "Category"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("canonical", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
-                'indexes': [models.Index(fields=['type', 'name'], name='tags_tag_type_3d2958_idx')],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='tag_name_unique_ci')],
+                "ordering": ["name"],
+                "indexes": [models.Index(fields=["type", "name"], name="tags_tag_type_3d2958_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("name"), name="tag_name_unique_ci"
+                    )
+                ],
             },
         ),
     ]

@@ -6,65 +6,126 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tags', '0002_fixed_tags'),
-        ('works', '0001_initial'),
+        ("tags", "0002_fixed_tags"),
+        ("works", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tag',
-            name='merger',
-            field=models.ForeignKey(blank=True, help_text='The canonical tag this tag is a synonym of.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='synonyms', to='tags.tag'),
+            model_name="tag",
+            name="merger",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The canonical tag this tag is a synonym of.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="synonyms",
+                to="tags.tag",
+            ),
         ),
         migrations.CreateModel(
-            name='FilterTagging',
+            name="FilterTagging",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='filter_taggings', to='tags.tag')),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='filter_taggings', to='works.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="filter_taggings",
+                        to="tags.tag",
+                    ),
+                ),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="filter_taggings",
+                        to="works.work",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TagParent',
+            name="TagParent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parent_links', to='tags.tag')),
-                ('parent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='child_links', to='tags.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parent_links",
+                        to="tags.tag",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="child_links",
+                        to="tags.tag",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='tag',
-            name='parents',
-            field=models.ManyToManyField(blank=True, related_name='children', through='tags.TagParent', through_fields=('child', 'parent'), to='tags.tag'),
+            model_name="tag",
+            name="parents",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="children",
+                through="tags.TagParent",
+                through_fields=("child", "parent"),
+                to="tags.tag",
+            ),
         ),
         migrations.AddIndex(
-            model_name='tag',
-            index=models.Index(models.F('type'), django.db.models.functions.text.Lower('name'), condition=models.Q(('canonical', True)), name='tag_canonical_prefix_idx'),
+            model_name="tag",
+            index=models.Index(
+                models.F("type"),
+                django.db.models.functions.text.Lower("name"),
+                condition=models.Q(("canonical", True)),
+                name="tag_canonical_prefix_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.CheckConstraint(condition=models.Q(('merger__isnull', True), ('canonical', False), _connector='OR'), name='tag_synonym_not_canonical'),
+            model_name="tag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merger__isnull", True), ("canonical", False), _connector="OR"),
+                name="tag_synonym_not_canonical",
+            ),
         ),
         migrations.AddIndex(
-            model_name='filtertagging',
-            index=models.Index(fields=['tag', 'work'], name='filtertagging_tag_work_idx'),
+            model_name="filtertagging",
+            index=models.Index(fields=["tag", "work"], name="filtertagging_tag_work_idx"),
         ),
         migrations.AddConstraint(
-            model_name='filtertagging',
-            constraint=models.UniqueConstraint(fields=('work', 'tag'), name='filtertagging_unique'),
+            model_name="filtertagging",
+            constraint=models.UniqueConstraint(fields=("work", "tag"), name="filtertagging_unique"),
         ),
         migrations.AddIndex(
-            model_name='tagparent',
-            index=models.Index(fields=['parent', 'child'], name='tags_tagpar_parent__fa601f_idx'),
+            model_name="tagparent",
+            index=models.Index(fields=["parent", "child"], name="tags_tagpar_parent__fa601f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='tagparent',
-            constraint=models.UniqueConstraint(fields=('child', 'parent'), name='tagparent_unique'),
+            model_name="tagparent",
+            constraint=models.UniqueConstraint(fields=("child", "parent"), name="tagparent_unique"),
         ),
         migrations.AddConstraint(
-            model_name='tagparent',
-            constraint=models.CheckConstraint(condition=models.Q(('child', models.F('parent')), _negated=True), name='tagparent_not_self'),
+            model_name="tagparent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("child", models.F("parent")), _negated=True),
+                name="tagparent_not_self",
+            ),
         ),
     ]

@@ -5,113 +5,226 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('tags', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("tags", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Creatorship',
+            name="Creatorship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('pseud', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='creatorships', to='accounts.pseud')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "pseud",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="creatorships",
+                        to="accounts.pseud",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Work',
+            name="Work",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=255)),
-                ('summary', models.TextField(blank=True)),
-                ('summary_html', models.TextField(blank=True)),
-                ('notes', models.TextField(blank=True)),
-                ('notes_html', models.TextField(blank=True)),
-                ('end_notes', models.TextField(blank=True)),
-                ('end_notes_html', models.TextField(blank=True)),
-                ('text_format', models.CharField(choices=[('html', 'Rich text (HTML)'), ('text', 'Plain text'), ('markdown', 'Markdown')], default='html', help_text='Format of the summary and notes.', max_length=10)),
-                ('rating', models.CharField(choices=[('not-rated', 'Not Rated'), ('general', 'General Audiences'), ('teen', 'Teen And Up Audiences'), ('mature', 'Mature'), ('explicit', 'Explicit')], default='not-rated', max_length=12)),
-                ('language', models.CharField(default='en', max_length=20)),
-                ('expected_chapters', models.PositiveIntegerField(blank=True, null=True)),
-                ('complete', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('posted', 'Posted')], default='draft', max_length=10)),
-                ('restricted', models.BooleanField(default=False, help_text='Only registered users can read the work.')),
-                ('word_count', models.PositiveIntegerField(default=0)),
-                ('chapter_count', models.PositiveIntegerField(default=0, help_text='Posted chapters.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('revised_at', models.DateTimeField(auto_now=True)),
-                ('pseuds', models.ManyToManyField(related_name='works', through='works.Creatorship', to='accounts.pseud')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=255)),
+                ("summary", models.TextField(blank=True)),
+                ("summary_html", models.TextField(blank=True)),
+                ("notes", models.TextField(blank=True)),
+                ("notes_html", models.TextField(blank=True)),
+                ("end_notes", models.TextField(blank=True)),
+                ("end_notes_html", models.TextField(blank=True)),
+                (
+                    "text_format",
+                    models.CharField(
+                        choices=[
+                            ("html", "Rich text (HTML)"),
+                            ("text", "Plain text"),
+                            ("markdown", "Markdown"),
+                        ],
+                        default="html",
+                        help_text="Format of the summary and notes.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "rating",
+                    models.CharField(
+                        choices=[
+                            ("not-rated", "Not Rated"),
+                            ("general", "General Audiences"),
+                            ("teen", "Teen And Up Audiences"),
+                            ("mature", "Mature"),
+                            ("explicit", "Explicit"),
+                        ],
+                        default="not-rated",
+                        max_length=12,
+                    ),
+                ),
+                ("language", models.CharField(default="en", max_length=20)),
+                ("expected_chapters", models.PositiveIntegerField(blank=True, null=True)),
+                ("complete", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("posted", "Posted")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "restricted",
+                    models.BooleanField(
+                        default=False, help_text="Only registered users can read the work."
+                    ),
+                ),
+                ("word_count", models.PositiveIntegerField(default=0)),
+                (
+                    "chapter_count",
+                    models.PositiveIntegerField(default=0, help_text="Posted chapters."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("revised_at", models.DateTimeField(auto_now=True)),
+                (
+                    "pseuds",
+                    models.ManyToManyField(
+                        related_name="works", through="works.Creatorship", to="accounts.pseud"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='creatorship',
-            name='work',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='creatorships', to='works.work'),
+            model_name="creatorship",
+            name="work",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="creatorships",
+                to="works.work",
+            ),
         ),
         migrations.CreateModel(
-            name='Chapter',
+            name="Chapter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('title', models.CharField(blank=True, max_length=255)),
-                ('summary', models.TextField(blank=True)),
-                ('summary_html', models.TextField(blank=True)),
-                ('notes', models.TextField(blank=True)),
-                ('notes_html', models.TextField(blank=True)),
-                ('end_notes', models.TextField(blank=True)),
-                ('end_notes_html', models.TextField(blank=True)),
-                ('text', models.TextField()),
-                ('text_format', models.CharField(choices=[('html', 'Rich text (HTML)'), ('text', 'Plain text'), ('markdown', 'Markdown')], default='html', max_length=10)),
-                ('html', models.TextField()),
-                ('word_count', models.PositiveIntegerField(default=0)),
-                ('paragraph_count', models.PositiveIntegerField(default=0)),
-                ('posted', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chapters', to='works.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("title", models.CharField(blank=True, max_length=255)),
+                ("summary", models.TextField(blank=True)),
+                ("summary_html", models.TextField(blank=True)),
+                ("notes", models.TextField(blank=True)),
+                ("notes_html", models.TextField(blank=True)),
+                ("end_notes", models.TextField(blank=True)),
+                ("end_notes_html", models.TextField(blank=True)),
+                ("text", models.TextField()),
+                (
+                    "text_format",
+                    models.CharField(
+                        choices=[
+                            ("html", "Rich text (HTML)"),
+                            ("text", "Plain text"),
+                            ("markdown", "Markdown"),
+                        ],
+                        default="html",
+                        max_length=10,
+                    ),
+                ),
+                ("html", models.TextField()),
+                ("word_count", models.PositiveIntegerField(default=0)),
+                ("paragraph_count", models.PositiveIntegerField(default=0)),
+                ("posted", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chapters",
+                        to="works.work",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.CreateModel(
-            name='WorkTag',
+            name="WorkTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='worktags', to='tags.tag')),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='worktags', to='works.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="worktags",
+                        to="tags.tag",
+                    ),
+                ),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="worktags",
+                        to="works.work",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='work',
-            name='tags',
-            field=models.ManyToManyField(related_name='works', through='works.WorkTag', to='tags.tag'),
+            model_name="work",
+            name="tags",
+            field=models.ManyToManyField(
+                related_name="works", through="works.WorkTag", to="tags.tag"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creatorship',
-            constraint=models.UniqueConstraint(fields=('work', 'pseud'), name='creatorship_unique'),
+            model_name="creatorship",
+            constraint=models.UniqueConstraint(fields=("work", "pseud"), name="creatorship_unique"),
         ),
         migrations.AddConstraint(
-            model_name='chapter',
-            constraint=models.UniqueConstraint(fields=('work', 'position'), name='chapter_position_unique'),
+            model_name="chapter",
+            constraint=models.UniqueConstraint(
+                fields=("work", "position"), name="chapter_position_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='worktag',
-            index=models.Index(fields=['tag', 'work'], name='works_workt_tag_id_d9648b_idx'),
+            model_name="worktag",
+            index=models.Index(fields=["tag", "work"], name="works_workt_tag_id_d9648b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='worktag',
-            constraint=models.UniqueConstraint(fields=('work', 'tag'), name='worktag_unique'),
+            model_name="worktag",
+            constraint=models.UniqueConstraint(fields=("work", "tag"), name="worktag_unique"),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['status', 'restricted', '-updated_at'], name='work_listing_idx'),
+            model_name="work",
+            index=models.Index(
+                fields=["status", "restricted", "-updated_at"], name="work_listing_idx"
+            ),
         ),
     ]

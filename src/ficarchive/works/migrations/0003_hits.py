@@ -5,23 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('works', '0002_counters_settings_sort_indexes'),
+        ("works", "0002_counters_settings_sort_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Hit',
+            name="Hit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visitor', models.CharField(max_length=32)),
-                ('day', models.DateField()),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='works.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visitor", models.CharField(max_length=32)),
+                ("day", models.DateField()),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="works.work",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['day'], name='hit_day_idx')],
-                'constraints': [models.UniqueConstraint(fields=('work', 'visitor', 'day'), name='hit_once_a_day')],
+                "indexes": [models.Index(fields=["day"], name="hit_day_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("work", "visitor", "day"), name="hit_once_a_day"
+                    )
+                ],
             },
         ),
     ]

@@ -9,10 +9,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ficarchive.core.progress import Progress
+from ficarchive.demo import shapes
 from ficarchive.demo.build import DemoSummary, build_demo
+from ficarchive.demo.bulk import BULK_THRESHOLD, build_bulk
 from ficarchive.works.models import Work
 
-MAX_WORKS = 100_000
+MAX_WORKS = 5_000_000
 
 
 class Command(BaseCommand):
@@ -38,8 +40,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--text",
             action="store_true",
-            help="Write generated story text for every chapter. This is already the default, "
-            "so the flag changes nothing; it is kept so scripts can ask for text explicitly.",
+            help="Write generated story text of the planned length for every chapter. Small "
+            "demos always do; a bulk load without it gives each chapter a short passage (and "
+            "its planned word count), which is enough for listings and work pages.",
+        )
+        parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help=f"Write rows in bulk instead of posting each work through the posting actions "
+            f"(the default above {BULK_THRESHOLD:,} works): a million works load in minutes.",
+        )
+        parser.add_argument(
+            "--max-words",
+            type=int,
+            default=shapes.DEFAULT_MAX_WORDS,
+            help=f"Longest work in words (default {shapes.DEFAULT_MAX_WORDS:,}): the demo cuts "
+            "the long tail of novel-length works.",
         )
         parser.add_argument(
             "--if-empty",
@@ -52,6 +68,9 @@ class Command(BaseCommand):
         works: int = options["works"]
         if not 1 <= works <= MAX_WORKS:
             raise CommandError(f"--works must be from 1 to {MAX_WORKS:,} (got {works}).")
+        max_words: int = options["max_words"]
+        if not 1_000 <= max_words <= 1_000_000:
+            raise CommandError(f"--max-words must be from 1,000 to 1,000,000 (got {max_words}).")
         call_command("migrate", interactive=False, verbosity=0)
         existing = Work.objects.count()
         if existing:
@@ -67,10 +86,23 @@ class Command(BaseCommand):
                 f"data is in {settings.DATA_DIR}), or add --if-empty to skip quietly."
             )
         verbosity: int = options["verbosity"]
+        bulk = options["bulk"] or works > BULK_THRESHOLD
         if verbosity:
-            self.stdout.write(f"Making a demo archive of {works:,} works (seed {options['seed']})…")
+            how = " in bulk" if bulk else ""
+            self.stdout.write(
+                f"Making a demo archive of {works:,} works{how} (seed {options['seed']})…"
+            )
         progress = Progress(self.stdout, "Posted", "works", quiet=not verbosity)
-        summary = build_demo(works, options["seed"], progress=progress)
+        if bulk:
+            summary = build_bulk(
+                works,
+                options["seed"],
+                text=options["text"],
+                max_words=max_words,
+                progress=progress,
+            )
+        else:
+            summary = build_demo(works, options["seed"], max_words=max_words, progress=progress)
         if verbosity:
             self._report(summary)
 
