@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from ficarchive.accounts.actions import sign_up
 from ficarchive.accounts.models import User
@@ -72,3 +73,11 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+def client_for(user: User | None) -> Client:
+    """Return a test client, logged in as `user` (or a guest for None)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client

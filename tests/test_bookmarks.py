@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from ficarchive.accounts.actions import sign_up
 from ficarchive.accounts.models import User
@@ -11,17 +10,10 @@ from ficarchive.bookmarks.actions import BookmarkInput, delete_bookmark, save_bo
 from ficarchive.bookmarks.models import Bookmark, BookmarkTag
 from ficarchive.series.actions import SeriesInput, add_work, create_series
 from ficarchive.works.models import Work
-from tests.conftest import PASSWORD, hostile_corpus, make_work
+from tests.conftest import PASSWORD, client_for, hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def count_of(work: Work) -> int:

@@ -36,7 +36,7 @@ from ficarchive.works.actions import (
     update_chapter,
 )
 from ficarchive.works.models import Chapter, Work
-from tests.conftest import hostile_corpus, make_work
+from tests.conftest import client_for, hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
 
 pytestmark = pytest.mark.django_db
@@ -114,13 +114,6 @@ def epubcheck_problems(java: str, data: bytes, tmp_path: Path) -> list[str]:
         for m in messages
         if m["severity"] in {"FATAL", "ERROR", "WARNING"}
     ]
-
-
-def client_for(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _chapter(text: str, **fields: str) -> ChapterInput:

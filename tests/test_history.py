@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from ficarchive.accounts.models import User
@@ -12,17 +12,10 @@ from ficarchive.history.actions import record_reading
 from ficarchive.history.models import HistorySettings, Reading
 from ficarchive.works.actions import ChapterInput, add_chapter
 from ficarchive.works.models import Chapter
-from tests.conftest import make_work
+from tests.conftest import client_for, make_work
 from tests.htmlcheck import assert_nothing_executable
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def test_it_records_a_read_with_the_last_chapter(author: User, reader: User) -> None:

@@ -17,16 +17,9 @@ from ficarchive.accounts.models import User
 from ficarchive.tags.actions import add_parent, make_canonical, make_synonym
 from ficarchive.tags.models import Tag
 from ficarchive.works.models import Hit, Work
-from tests.conftest import PASSWORD, hostile_corpus, make_work
+from tests.conftest import PASSWORD, client_for, hostile_corpus, make_work
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def titles(html: str) -> list[str]:

@@ -24,7 +24,7 @@ from ficarchive.moderation.models import ModerationLog, Report, Sanction
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.moderation.spam import REVIEW_REASON, count_links, is_link_heavy, needs_review
 from ficarchive.works.models import Work
-from tests.conftest import PASSWORD, hostile_corpus, make_work
+from tests.conftest import PASSWORD, client_for, hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +36,6 @@ def moderator(db: None) -> User:
     user.is_staff = True
     user.save(update_fields=["is_staff"])
     return user
-
-
-def client_for(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def tomorrow() -> str:

@@ -10,7 +10,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from ficarchive.accounts.actions import add_pseud
@@ -29,17 +28,10 @@ from ficarchive.works.actions import (
     update_work,
 )
 from ficarchive.works.models import Chapter, Work
-from tests.conftest import make_work
+from tests.conftest import client_for, make_work
 from tests.test_hostile_input import assert_page_safe, corpus
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def found(q: str, user: User | None = None) -> list[str]:

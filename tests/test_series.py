@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from ficarchive.accounts.actions import sign_up
@@ -13,17 +12,10 @@ from ficarchive.notifications.models import Notification
 from ficarchive.series.actions import SeriesInput, add_related_work, add_work, create_series
 from ficarchive.series.models import RelatedWork, Series, SeriesWork
 from ficarchive.works.models import Work
-from tests.conftest import PASSWORD, hostile_corpus, make_work
+from tests.conftest import PASSWORD, client_for, hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture

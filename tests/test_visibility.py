@@ -7,16 +7,9 @@ from django.test import Client
 
 from ficarchive.accounts.models import User
 from ficarchive.works.models import Work
-from tests.conftest import make_work
+from tests.conftest import client_for, make_work
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def test_it_shows_a_public_work_to_everyone(author: User, reader: User) -> None:

@@ -9,7 +9,6 @@ from io import StringIO
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.test import Client
 
 from ficarchive.accounts.actions import sign_up
 from ficarchive.accounts.models import User
@@ -26,7 +25,7 @@ from ficarchive.tags.filtering import refresh_all_filter_tags
 from ficarchive.tags.models import FilterTagging, Tag, TagParent, TagType
 from ficarchive.works.actions import WorkInput, update_work
 from ficarchive.works.models import Work
-from tests.conftest import CORPORA, PASSWORD, make_work
+from tests.conftest import CORPORA, PASSWORD, client_for, make_work
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +35,6 @@ def wrangler(db: None) -> User:
     user = sign_up("wrangler", "wrangler@example.org", PASSWORD)
     grant_wrangling(user)
     return user
-
-
-def client_for(user: User | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def tag(name: str, tag_type: str = TagType.RELATIONSHIP, *, canonical: bool = False) -> Tag:
