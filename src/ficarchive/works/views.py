@@ -120,7 +120,6 @@ def _reading_context(request: HttpRequest, work: Work) -> dict[str, Any]:
     )
     if not chapters:
         raise Http404("This work has no chapters you can read yet.")
-    record_hit(request, work)
     return {
         "work": work,
         "chapters": chapters,
@@ -142,6 +141,8 @@ def _read(request: HttpRequest, work_id: int, position: int | None, full: bool) 
         index = next((i for i, c in enumerate(chapters) if c.position == position), -1)
         if index < 0:
             raise Http404("No such chapter.")
+    # Only a page that is really shown counts as a hit and a reading.
+    record_hit(request, work)
     record_reading(request, work, None if full else chapters[index])
     if full or len(chapters) == 1:
         context.update(shown=list(_visible_chapters(work, request.user)), full=True)
