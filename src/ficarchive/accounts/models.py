@@ -11,6 +11,10 @@ class User(AbstractUser):
     """An account. Works are never credited to a user directly, always to one of their pseuds."""
 
     bio = models.TextField("About you", blank=True, max_length=5000)
+    display_name = models.CharField("Display name", max_length=100, blank=True)
+    # When the current e-mail address was confirmed by a link sent to it; None while it is not.
+    # Sign-up mode "confirm" (site settings) asks for it before posting or commenting.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     def default_pseud(self) -> Pseud:
         """Return the user's default pseud (created with the account)."""
