@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "ficarchive.core.middleware.SecurityHeadersMiddleware",
     "ficarchive.core.middleware.ReaderPreferencesMiddleware",
+    "ficarchive.accounts.middleware.RenamedUserRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "ficarchive.urls"

@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path, register_converter
 
 from ficarchive.accounts import forms as account_forms
+from ficarchive.accounts import settings_views as account_settings
 from ficarchive.accounts import views as accounts
 from ficarchive.api import views as api
 from ficarchive.blocking import views as blocking
@@ -135,6 +136,31 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("users/<str:username>/", accounts.user_page, name="user"),
     path("users/<str:username>/pseuds/<str:pseud>/", accounts.pseud_page, name="pseud"),
     path("pseuds/", accounts.manage_pseuds, name="manage_pseuds"),
+    # Account settings (the token page above is the api app's)
+    path("settings/", account_settings.profile, name="settings"),
+    path("settings/email/", account_settings.change_email, name="settings_email"),
+    path(
+        "settings/email/confirm/<str:token>/",
+        account_settings.confirm_email,
+        name="settings_email_confirm",
+    ),
+    path("settings/username/", account_settings.change_username, name="settings_username"),
+    path("settings/pseuds/", account_settings.pseuds, name="settings_pseuds"),
+    path("settings/pseuds/<int:pseud_id>/", account_settings.edit_pseud, name="edit_pseud"),
+    path(
+        "settings/pseuds/<int:pseud_id>/delete/",
+        account_settings.delete_pseud,
+        name="delete_pseud",
+    ),
+    path("settings/data/", account_settings.data_export, name="data_export"),
+    path(
+        "settings/data/<int:export_id>/download/",
+        account_settings.download_export,
+        name="download_export",
+    ),
+    path("settings/delete/", account_settings.delete_account, name="delete_account"),
+    path("works/<int:work_id>/orphan/", account_settings.orphan_work, name="orphan_work"),
+    path("series/<int:series_id>/orphan/", account_settings.orphan_series, name="orphan_series"),
     # Accounts
     path("signup/", accounts.signup, name="signup"),
     path("login/", accounts.ThrottledLoginView.as_view(), name="login"),

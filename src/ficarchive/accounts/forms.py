@@ -78,3 +78,119 @@ class PseudForm(PlainLabelsMixin, forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+# --- /settings/ ----------------------------------------------------------------------------
+
+
+def _current_password() -> forms.CharField:
+    return forms.CharField(
+        label="Current password",
+        strip=False,
+        max_length=1024,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="To make sure it is you.",
+    )
+
+
+class ProfileForm(PlainLabelsMixin, forms.Form):
+    display_name = forms.CharField(
+        label="Display name",
+        max_length=100,
+        required=False,
+        help_text="Shown on your user page beside your username. Up to 100 characters.",
+    )
+    bio = forms.CharField(
+        label="About you",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Shown on your user page. HTML is allowed (links, emphasis, lists); "
+        "scripts and styles are removed. Up to 5,000 characters.",
+    )
+
+
+class EmailChangeForm(PlainLabelsMixin, forms.Form):
+    email = forms.EmailField(
+        label="New email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="We send a link to this address; the change happens when you open it.",
+    )
+    password = _current_password()
+
+
+class UsernameChangeForm(PlainLabelsMixin, forms.Form):
+    username = forms.CharField(
+        label="New username",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+        help_text="3 to 40 characters: letters, digits and underscores. Links to your old "
+        "name keep working for a while, and nobody else can take it meanwhile.",
+    )
+    password = _current_password()
+
+
+class PseudEditForm(PlainLabelsMixin, forms.Form):
+    name = forms.CharField(label="Pseud name", max_length=40)
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+WORK_CHOICES = [
+    ("orphan", "Orphan them: they stay on the archive, credited to orphan_account"),
+    ("delete", "Delete them"),
+]
+COMMENT_CHOICES = [
+    ("keep", "Keep them, shown as written by “deleted user”"),
+    ("remove", "Remove them"),
+]
+
+
+class DeleteAccountForm(PlainLabelsMixin, forms.Form):
+    works = forms.ChoiceField(
+        label="Your works",
+        choices=WORK_CHOICES,
+        widget=forms.RadioSelect,
+        help_text="Works you share with other creators stay theirs either way; your drafts "
+        "are deleted.",
+    )
+    keep_pseud_names = forms.BooleanField(
+        label="Keep my pseud names on orphaned works",
+        required=False,
+        help_text="Without this, orphaned works read only “orphan_account”.",
+    )
+    comments = forms.ChoiceField(
+        label="Your comments", choices=COMMENT_CHOICES, widget=forms.RadioSelect
+    )
+    password = _current_password()
+    confirm = forms.CharField(
+        label="Type your username to confirm",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, username: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.username = username
+
+    def clean_confirm(self) -> str:
+        value = str(self.cleaned_data.get("confirm", ""))
+        if value.strip() != self.username:
+            raise forms.ValidationError(
+                "Type your username exactly as it is to confirm that you want to delete the "
+                "account."
+            )
+        return value
+
+
+class OrphanForm(PlainLabelsMixin, forms.Form):
+    keep_pseud = forms.BooleanField(
+        label="Keep my pseud name on it",
+        required=False,
+        help_text="Without this, it reads only “orphan_account”.",
+    )

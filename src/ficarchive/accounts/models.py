@@ -11,6 +11,8 @@ class User(AbstractUser):
     """An account. Works are never credited to a user directly, always to one of their pseuds."""
 
     bio = models.TextField("About you", blank=True, max_length=5000)
+    # The bio as sanitized HTML from the text pipeline (accounts.actions.update_profile).
+    bio_html = models.TextField(blank=True)
     display_name = models.CharField("Display name", max_length=100, blank=True)
     # When the current e-mail address was confirmed by a link sent to it; None while it is not.
     # Sign-up mode "confirm" (site settings) asks for it before posting or commenting.
@@ -57,3 +59,51 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.address}"
+
+
+class UsernameChange(models.Model):
+    """An account's earlier username. For USERNAME_HOLD_DAYS after the change, links to
+    `/users/<old>/...` redirect to the new name and nobody else may take the old one; the
+    latest change also rate-limits the next (USERNAME_CHANGE_INTERVAL_DAYS)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="username_changes")
+    old_username = models.CharField(max_length=150)
+    new_username = models.CharField(max_length=150)
+    changed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(Lower("old_username"), name="username_change_old_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.old_username} -> {self.new_username}"
+
+
+class DataExportStatus(models.TextChoices):
+    PENDING = "pending", "Being built"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class DataExport(models.Model):
+    """One "download my data" ZIP, built by the worker into DATA_DIR/exports/ (mode 0600) and
+    served only to its owner until `expires_at`."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    status = models.CharField(
+        max_length=10, choices=DataExportStatus.choices, default=DataExportStatus.PENDING
+    )
+    # The file's name under DATA_DIR/exports/: random, so it cannot be guessed.
+    file_name = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"data export {self.pk} of {self.user_id} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return f"/settings/data/{self.pk}/download/"

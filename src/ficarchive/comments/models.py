@@ -17,6 +17,9 @@ from ficarchive.works.models import Chapter, Work
 
 TEXT_MAX = 10_000
 NAME_MAX = 100
+# The address of a comment whose account was deleted and whose writer let it stay
+# (accounts.actions.delete_account): it has no user, and shows as "deleted user".
+DELETED_USER_EMAIL = "deleted-user@invalid"
 
 
 class CommentStatus(models.TextChoices):
@@ -94,7 +97,14 @@ class Comment(models.Model):
         """Return the commenter's username, or the guest's name marked as a guest."""
         if self.user_id is not None:
             return self.user.username if self.user else ""
+        if self.from_deleted_account:
+            return "deleted user"
         return f"{self.guest_name} (guest)"
+
+    @property
+    def from_deleted_account(self) -> bool:
+        """Return True for a comment kept after its writer deleted their account."""
+        return self.user_id is None and self.guest_email == DELETED_USER_EMAIL
 
     @property
     def is_published(self) -> bool:

@@ -1,0 +1,27 @@
+"""Every account is whole however it was made: sign-up, `ficarchive createsuperuser`, the
+Django admin, the API or a script calling `User.objects.create_user` all give the new user
+their default pseud, in the same transaction as the user row.
+
+`import-archive` restores pseuds from the archive (raw inserts, no signal) and the bulk demo
+writes its own; fixtures loaded with `loaddata` (raw=True) bring their own pseuds too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_save
+
+from ficarchive.accounts.models import User
+
+
+def _give_default_pseud(
+    sender: type[User], instance: User, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if created and not raw:
+        from ficarchive.accounts.actions import ensure_default_pseud
+
+        ensure_default_pseud(instance)
+
+
+post_save.connect(_give_default_pseud, sender=User, dispatch_uid="accounts_default_pseud")
