@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from ficarchive.accounts.actions import sign_up
 from ficarchive.accounts.models import Pseud, User
@@ -124,3 +124,19 @@ def test_the_migration_gives_old_accounts_without_a_pseud_one(db: None) -> None:
     migration.give_default_pseuds(django_apps, None)
     assert Pseud.objects.filter(user=old, is_default=True, name="old_admin").exists()
     assert list(other.pseuds.values_list("name", "is_default")) == [("old_named", True)]
+
+
+@pytest.mark.parametrize("name", ["orphan_account", "Admin", "staff"])
+def test_it_refuses_reserved_names_from_createsuperuser_and_the_admin(
+    db: None, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    with pytest.raises(CommandError, match="reserved"):
+        call_command("createsuperuser", "--noinput", username=name, email="r@example.org")
+    boss = User.objects.create_superuser("boss", "boss@example.org", PASSWORD)
+    response = client_for(boss).post(
+        "/admin/accounts/user/add/",
+        {"username": name, "password1": PASSWORD, "password2": PASSWORD, "usable_password": "true"},
+    )
+    assert response.status_code == 200 and "reserved" in response.content.decode()
+    assert not User.objects.filter(username__iexact=name).exists()

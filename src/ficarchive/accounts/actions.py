@@ -23,6 +23,8 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from ficarchive.accounts.models import (
+    ORPHAN_USERNAME,
+    RESERVED_USERNAMES,
     DataExport,
     DataExportStatus,
     LoginFailure,
@@ -40,38 +42,7 @@ from ficarchive.works.models import Creatorship, Work
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,40}$")
 PSEUD_RE = re.compile(r"^[\w .\-]{1,40}$")
-# The shared account that orphaned works are credited to (AO3's orphan_account).
-ORPHAN_USERNAME = "orphan_account"
-RESERVED_NAMES = {
-    "admin",
-    "administrator",
-    "root",
-    "system",
-    "moderator",
-    "moderators",
-    "staff",
-    "api",
-    "anonymous",
-    "abuse",
-    "support",
-    "help",
-    "settings",
-    "signup",
-    "login",
-    "logout",
-    "postmaster",
-    "webmaster",
-    "hostmaster",
-    "security",
-    "nobody",
-    "null",
-    "none",
-    "guest",
-    "deleted",
-    "deleted_user",
-    "orphan",
-    ORPHAN_USERNAME,
-}
+RESERVED_NAMES = RESERVED_USERNAMES
 
 
 def validate_username(username: str, *, for_user: User | None = None) -> None:

@@ -3,13 +3,65 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+
+# The shared account that orphaned works are credited to (AO3's orphan_account).
+ORPHAN_USERNAME = "orphan_account"
+RESERVED_USERNAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "root",
+        "system",
+        "moderator",
+        "moderators",
+        "staff",
+        "api",
+        "anonymous",
+        "abuse",
+        "support",
+        "help",
+        "settings",
+        "signup",
+        "login",
+        "logout",
+        "postmaster",
+        "webmaster",
+        "hostmaster",
+        "security",
+        "nobody",
+        "null",
+        "none",
+        "guest",
+        "deleted",
+        "deleted_user",
+        "orphan",
+        ORPHAN_USERNAME,
+    }
+)
+
+
+def validate_not_reserved(value: str) -> None:
+    """Refuse a username the site keeps for itself (also in `createsuperuser` and the admin,
+    which run the field's validators)."""
+    if value.lower() in RESERVED_USERNAMES:
+        raise ValidationError("That username is reserved: choose another.")
 
 
 class User(AbstractUser):
     """An account. Works are never credited to a user directly, always to one of their pseuds."""
 
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+        validators=[UnicodeUsernameValidator(), validate_not_reserved],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     bio = models.TextField("About you", blank=True, max_length=5000)
     # The bio as sanitized HTML from the text pipeline (accounts.actions.update_profile).
     bio_html = models.TextField(blank=True)
