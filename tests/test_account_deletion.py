@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from ficarchive.accounts import actions
-from ficarchive.accounts.actions import ORPHAN_USERNAME, DeletionChoices, delete_account
-from ficarchive.accounts.models import Pseud, User
+from ficarchive.accounts.actions import DeletionChoices, delete_account
+from ficarchive.accounts.models import ORPHAN_USERNAME, Pseud, User
 from ficarchive.api.actions import create_token
 from ficarchive.api.models import ApiToken
 from ficarchive.bookmarks.actions import BookmarkInput, save_bookmark
@@ -248,3 +248,18 @@ def test_orphaning_refreshes_search_and_blurbs(author: User) -> None:
     assert Work.objects.get(pk=work.pk).revised_at > before
     listing = Client().get("/works/?q=orphan_account").content.decode()
     assert "Findable Rain" in listing
+
+
+def test_deleting_a_user_any_other_way_fixes_the_counters_too(author: User, reader: User) -> None:
+    """The Django admin (or a script) deleting a user: the counters follow as well."""
+    theirs = make_work(reader, "Theirs")
+    leave_kudos(theirs, user=author)
+    save_bookmark(author, BookmarkInput(), work=theirs)
+    _comment(author, theirs, "Hello.")
+    theirs.refresh_from_db()
+    assert (theirs.kudos_count, theirs.bookmark_count, theirs.comment_count) == (1, 1, 1)
+    boss = User.objects.create_superuser("boss", "boss@example.org", PASSWORD)
+    response = client_for(boss).post(f"/admin/accounts/user/{author.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    theirs.refresh_from_db()
+    assert (theirs.kudos_count, theirs.bookmark_count, theirs.comment_count) == (0, 0, 0)

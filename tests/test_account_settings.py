@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from ficarchive.accounts.actions import ORPHAN_USERNAME, email_change_token
-from ficarchive.accounts.models import Pseud, User, UsernameChange
+from ficarchive.accounts.actions import email_change_token
+from ficarchive.accounts.models import ORPHAN_USERNAME, Pseud, User, UsernameChange
 from ficarchive.works.models import Work
 from tests.conftest import PASSWORD, client_for, hostile_corpus, make_work
 

@@ -531,6 +531,16 @@ def recount_work_counters(work_ids: Iterable[int]) -> None:
         )
 
 
+def works_touched_by(user: User) -> set[int]:
+    """Return the ids of the works the user left kudos, a bookmark or a comment on."""
+    touched = set(Kudos.objects.filter(user=user).values_list("work_id", flat=True))
+    touched |= set(
+        Bookmark.objects.filter(user=user, work__isnull=False).values_list("work_id", flat=True)
+    )
+    touched |= set(Comment.objects.filter(user=user).values_list("work_id", flat=True))
+    return touched
+
+
 def _keep_comments_as_deleted_user(user: User) -> None:
     Comment.objects.filter(user=user).update(
         user=None,
@@ -563,12 +573,7 @@ def delete_account(user: User, password: str, choices: DeletionChoices) -> None:
         raise PermissionDenied("The orphan account cannot be deleted.")
     check_password(user, password)
 
-    touched = set(Kudos.objects.filter(user=user).values_list("work_id", flat=True))
-    touched |= set(
-        Bookmark.objects.filter(user=user, work__isnull=False).values_list("work_id", flat=True)
-    )
-    touched |= set(Comment.objects.filter(user=user).values_list("work_id", flat=True))
-
+    touched = works_touched_by(user)
     own = Creatorship.objects.filter(pseud__user=user).values_list("work_id", flat=True)
     works = list(Work.objects.filter(pk__in=own))
     others = set(

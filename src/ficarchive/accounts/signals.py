@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 
 from ficarchive.accounts.models import User
 
@@ -25,3 +25,24 @@ def _give_default_pseud(
 
 
 post_save.connect(_give_default_pseud, sender=User, dispatch_uid="accounts_default_pseud")
+
+
+# However a user is deleted (`delete_account`, the Django admin, a script), the counters of
+# the works their kudos, bookmarks and comments were on are set again from the rows that are
+# left, in the same transaction.
+def _remember_touched_works(sender: type[User], instance: User, **kwargs: Any) -> None:
+    from ficarchive.accounts.actions import works_touched_by
+
+    instance._touched_work_ids = works_touched_by(instance)  # type: ignore[attr-defined]
+
+
+def _recount_touched_works(sender: type[User], instance: User, **kwargs: Any) -> None:
+    from ficarchive.accounts import actions
+
+    touched = getattr(instance, "_touched_work_ids", None)
+    if touched:
+        actions.recount_work_counters(touched)
+
+
+pre_delete.connect(_remember_touched_works, sender=User, dispatch_uid="accounts_touched_works")
+post_delete.connect(_recount_touched_works, sender=User, dispatch_uid="accounts_recount_works")
