@@ -14,6 +14,7 @@ from ficarchive.accounts.actions import email_change_token
 from ficarchive.accounts.models import ORPHAN_USERNAME, Pseud, User, UsernameChange
 from ficarchive.works.models import Work
 from tests.conftest import PASSWORD, client_for, hostile_corpus, make_work
+from tests.htmlcheck import assert_nothing_executable
 
 SETTINGS_PAGES = [
     "/settings/",
@@ -76,6 +77,9 @@ def test_it_refuses_hostile_and_overlong_profiles_without_a_500(author: User) ->
     for value in hostile_corpus()[::7]:
         response = client.post("/settings/", {"display_name": value[:100], "bio": value})
         assert response.status_code in {302, 400}, value
+        author.refresh_from_db()
+        assert_nothing_executable(author.bio_html)
+    assert_nothing_executable(Client().get("/users/author/").content.decode(), page=True)
     for data in (
         {"display_name": "x" * 101, "bio": ""},
         {"display_name": "", "bio": "x" * 5001},
