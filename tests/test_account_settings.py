@@ -60,7 +60,8 @@ def test_it_saves_a_profile_and_shows_it_sanitized(author: User) -> None:
         "/settings/",
         {
             "display_name": "  Rain   Writer ",
-            "bio": '<p>I write <em>rain</em>.</p><script>alert(1)</script><a href="javascript:x">x</a>',
+            "bio": '<p>I write <em>rain</em>.</p><script>alert(1)</script><a href="javascript:x">x</a>'
+            '<a href="https://example.org/">my site</a>',
         },
     )
     assert response.status_code == 302
@@ -68,6 +69,7 @@ def test_it_saves_a_profile_and_shows_it_sanitized(author: User) -> None:
     assert author.display_name == "Rain Writer"
     assert "<em>rain</em>" in author.bio_html
     assert "script" not in author.bio_html and "javascript" not in author.bio_html
+    assert 'rel="nofollow ugc noopener"' in author.bio_html
     page = Client().get("/users/author/").content.decode()
     assert "Rain Writer" in page and "<em>rain</em>" in page and "alert(1)" not in page
 

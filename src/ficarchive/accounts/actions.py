@@ -33,11 +33,11 @@ from ficarchive.accounts.models import (
     UsernameChange,
 )
 from ficarchive.bookmarks.models import Bookmark
+from ficarchive.comments.actions import render_comment
 from ficarchive.comments.models import DELETED_USER_EMAIL, Comment, CommentStatus
 from ficarchive.kudos.models import Kudos
 from ficarchive.search.index import reindex_works, remove_work
 from ficarchive.series.models import Series
-from ficarchive.text import render_text
 from ficarchive.works.models import Creatorship, Work
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,40}$")
@@ -206,7 +206,8 @@ def update_profile(user: User, *, display_name: str, bio: str) -> User:
     bio = _check_text("About you", bio, BIO_MAX)
     user.display_name = display_name
     user.bio = bio
-    user.bio_html = render_text(bio, "html", paragraph_ids=False).html if bio.strip() else ""
+    # The comments' rendering: the pipeline's sanitized HTML, links marked nofollow ugc.
+    user.bio_html = render_comment(bio) if bio.strip() else ""
     user.save(update_fields=["display_name", "bio", "bio_html"])
     return user
 
