@@ -244,7 +244,7 @@ def request_email_change(user: User, new_email: str, password: str, *, base_url:
     if new_email.lower() == user.email.lower():
         raise ValidationError("That is already your e-mail address.")
     token = email_change_token(user, new_email)
-    site = base_url.rstrip("/") or _site_url()
+    site = _site_url() or base_url.rstrip("/")
     hours = getattr(settings, "EMAIL_CHANGE_LINK_SECONDS", EMAIL_CHANGE_LINK_SECONDS) // 3600
     send_mail(
         f"[{settings.SITE_NAME}] Confirm your new e-mail address",
