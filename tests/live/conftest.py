@@ -63,7 +63,7 @@ class Visitor:
 
     def log_in(self, username: str, password: str = PASSWORD) -> None:
         token = self.csrf_token("/login/")
-        status, headers, _ = self.request(
+        status, _, _ = self.request(
             "POST",
             "/login/",
             {"csrfmiddlewaretoken": token, "username": username, "password": password},
