@@ -299,3 +299,78 @@ def test_serve_with_worker_runs_one_and_stops_it(scratch: Scratch, tmp_path: Pat
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+# The chapter's fan-out: the last one enqueued (posting the work enqueued one too, to the
+# author's subscribers, of whom there were none yet).
+CHAPTER_FAN_OUT = (
+    "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
+    "WHERE task_path LIKE '%notify_subscribers%' ORDER BY enqueued_at DESC LIMIT 1"
+)
+
+
+def _running_fan_out_pid(scratch: Scratch) -> int | None:
+    """Return the pid of the worker running the fan-out now, or None."""
+    rows = scratch.query(CHAPTER_FAN_OUT)
+    if not rows or rows[0][0] != "RUNNING":
+        return None
+    worker_ids = rows[0][1]
+    if isinstance(worker_ids, str):  # SQLite keeps JSON as text
+        import json
+
+        worker_ids = json.loads(worker_ids)
+    return int(str(worker_ids[-1]).split(":")[1]) if worker_ids else None
+
+
+def test_a_running_worker_takes_over_the_fan_out_of_a_killed_one(
+    scratch: Scratch, tmp_path: Path
+) -> None:
+    """Two workers; the one doing a 300-subscriber fan-out is killed with SIGKILL. The other,
+    never restarted, sees its heartbeat go stale, requeues the task and finishes it: every
+    subscriber has exactly one notification."""
+    scratch.env["FICARCHIVE_TASK_RECOVER_AFTER"] = "3"
+    scratch.run("migrate", "--verbosity", "0")
+    log = tmp_path / "workers.log"
+    workers = [scratch.start_worker(log), scratch.start_worker(log)]
+    try:
+        # Both run before the work is posted: the survivor's start-up recovery cannot help.
+        wait_until(lambda: log.read_text().count(" started (") == 2, 60, "both workers")
+        scratch.run("shell", "-c", SEED)
+        wait_until(lambda: scratch.count(NOTES) > 0, 60, "the first notifications")
+        pid = _running_fan_out_pid(scratch)
+        assert pid is not None, "the fan-out finished before it could be caught"
+        victim = next(w for w in workers if w.pid == pid)
+        kill_hard(victim)
+        done_at_kill = scratch.count(NOTES)
+        assert done_at_kill < SUBSCRIBERS, "the fan-out finished before the kill"
+        survivor = next(w for w in workers if w is not victim)
+
+        wait_until(
+            lambda: (
+                scratch.count(
+                    "SELECT count(*) FROM django_tasks_database_dbtaskresult "
+                    "WHERE status <> 'SUCCESSFUL'"
+                )
+                == 0
+            ),
+            120,
+            "the surviving worker to finish every task",
+        )
+        assert survivor.poll() is None, "the surviving worker stopped"
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                worker.wait(timeout=30)
+    per_recipient = scratch.query(
+        "SELECT recipient_id, count(*) FROM notifications_notification GROUP BY recipient_id"
+    )
+    assert len(per_recipient) == SUBSCRIBERS
+    assert {n for _, n in per_recipient} == {1}
+    text = log.read_text()
+    if done_at_kill < SUBSCRIBERS:
+        assert "Requeued 1 task(s) left running by a stopped worker." in text, text[-3000:]
+    # Both stopped cleanly or were killed: no heartbeat of a stopped worker lingers but the
+    # killed one's, which the survivor would forget after a day.
+    assert scratch.count("SELECT count(*) FROM core_workerbeat") <= 1
+    print(f"notifications when the worker was killed: {done_at_kill}/{SUBSCRIBERS}")
