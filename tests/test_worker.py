@@ -374,3 +374,51 @@ def test_a_running_worker_takes_over_the_fan_out_of_a_killed_one(
     # killed one's, which the survivor would forget after a day.
     assert scratch.count("SELECT count(*) FROM core_workerbeat") <= 1
     print(f"notifications when the worker was killed: {done_at_kill}/{SUBSCRIBERS}")
+
+
+def _start_serve(scratch: Scratch, log: Path, port: int) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ficarchive", "serve", "--port", str(port), "--workers", "1"],
+            env={**scratch.env, "FICARCHIVE_RUN_WORKER": "yes"},
+            cwd=scratch.data_dir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def test_serve_skips_what_is_up_to_date_and_stops_promptly(
+    scratch: Scratch, tmp_path: Path
+) -> None:
+    """A restart with nothing changed neither migrates nor collects static files again (that
+    made a crashed server answer only after 19 s); SIGTERM stops server and worker both."""
+    port = _free_port()
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    for log in (first, second):
+        server = _start_serve(scratch, log, port)
+        try:
+            wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 90, "the server")
+            wait_until(lambda: " started (" in log.read_text(), 60, "the worker")
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=30) == 0, log.read_text()[-3000:]
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+    assert "Applying" in first.read_text()
+    assert "Collecting static files" in first.read_text()
+    text = second.read_text()
+    assert "Applying" not in text and "Collecting" not in text, text
+    assert "Database is up to date." in text
+    assert "Static files are up to date." in text
+    assert "--preload" not in text  # gunicorn took the option (it would complain otherwise)
