@@ -56,9 +56,8 @@ def test_it_saves_no_chapter_when_its_fan_out_cannot_be_queued(
     subscribe_to_work(reader, work)
     chapters_before = Chapter.objects.filter(work=work).count()
 
-    with pytest.raises(DatabaseError):
-        with transaction.atomic():
-            add_chapter(author, work, ChapterInput(text="More rain.", text_format="text"))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        add_chapter(author, work, ChapterInput(text="More rain.", text_format="text"))
 
     assert Chapter.objects.filter(work=work).count() == chapters_before
 
