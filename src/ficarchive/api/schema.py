@@ -382,6 +382,13 @@ def _is_date(value: str) -> bool:
 
 # --- the OpenAPI document ----------------------------------------------------------------
 
+IDEMPOTENCY_KEY_SCHEMA: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 255,
+    "pattern": "^[\\x21-\\x7e]+$",
+}
+
 
 @dataclass(frozen=True)
 class Param:
@@ -514,6 +521,17 @@ def build_openapi(operations: list[Operation], *, server: str = "/") -> Schema:
             "parameters": [p.openapi() for p in op.params],
             "responses": {},
         }
+        if op.write:
+            entry["parameters"].append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "Any unique string (a UUID): a retry with the same key "
+                    "within 24 hours answers the first answer again and writes nothing.",
+                    "schema": IDEMPOTENCY_KEY_SCHEMA,
+                }
+            )
         if op.description:
             entry["description"] = op.description
         if op.auth == "required":
