@@ -20,6 +20,7 @@ import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -322,12 +323,51 @@ def _running_fan_out_pid(scratch: Scratch) -> int | None:
     return int(str(worker_ids[-1]).split(":")[1]) if worker_ids else None
 
 
+TAKEOVER_FANS = 2000
+TAKEOVER_SEED = SEED.replace(f"range({SUBSCRIBERS})", f"range({TAKEOVER_FANS})").replace(
+    f"fans[:{WITH_EMAIL}]", "fans[:0]"
+)
+
+
+@contextmanager
+def _catching_fan_out(scratch: Scratch) -> Iterator[Callable[[], int | None]]:
+    """Run the body (which starts the fan-out) so that the fan-out is caught in the middle;
+    yield a function that waits for it and returns its worker's pid (or None if it could not
+    be caught), while nothing can finish it.
+
+    PostgreSQL: new notifications are locked out from the start, so the worker claims the
+    task and waits at its first insert. On SQLite the worker is frozen (SIGSTOP) while the
+    task is RUNNING (2,000 subscribers take a while): it can then neither write another
+    notification nor mark the task done."""
+    if _is_postgres(scratch.database_url):
+        with psycopg.connect(scratch.database_url) as conn:
+            conn.execute("LOCK TABLE notifications_notification IN EXCLUSIVE MODE")
+
+            def stuck() -> int | None:
+                wait_until(lambda: _running_fan_out_pid(scratch) is not None, 60, "the fan-out")
+                return _running_fan_out_pid(scratch)
+
+            yield stuck
+            conn.rollback()
+        return
+
+    def caught() -> int | None:
+        wait_until(lambda: _running_fan_out_pid(scratch) is not None, 60, "the fan-out")
+        pid = _running_fan_out_pid(scratch)
+        if pid is None:
+            return None
+        os.kill(pid, signal.SIGSTOP)  # frozen, it can finish nothing (SIGKILL follows)
+        return _running_fan_out_pid(scratch)  # still RUNNING while frozen, or None
+
+    yield caught
+
+
 def test_a_running_worker_takes_over_the_fan_out_of_a_killed_one(
     scratch: Scratch, tmp_path: Path
 ) -> None:
-    """Two workers; the one doing a 300-subscriber fan-out is killed with SIGKILL. The other,
-    never restarted, sees its heartbeat go stale, requeues the task and finishes it: every
-    subscriber has exactly one notification."""
+    """Two workers; the one doing a 2,000-subscriber fan-out is killed with SIGKILL. The
+    other, never restarted, sees its heartbeat go stale, requeues the task and finishes it:
+    every subscriber has exactly one notification."""
     scratch.env["FICARCHIVE_TASK_RECOVER_AFTER"] = "3"
     scratch.run("migrate", "--verbosity", "0")
     log = tmp_path / "workers.log"
@@ -335,14 +375,13 @@ def test_a_running_worker_takes_over_the_fan_out_of_a_killed_one(
     try:
         # Both run before the work is posted: the survivor's start-up recovery cannot help.
         wait_until(lambda: log.read_text().count(" started (") == 2, 60, "both workers")
-        scratch.run("shell", "-c", SEED)
-        wait_until(lambda: scratch.count(NOTES) > 0, 60, "the first notifications")
-        pid = _running_fan_out_pid(scratch)
-        assert pid is not None, "the fan-out finished before it could be caught"
-        victim = next(w for w in workers if w.pid == pid)
-        kill_hard(victim)
+        with _catching_fan_out(scratch) as running_fan_out_pid:
+            scratch.run("shell", "-c", TAKEOVER_SEED)
+            pid = running_fan_out_pid()
+            assert pid is not None, "the fan-out finished before it could be caught"
+            victim = next(w for w in workers if w.pid == pid)
+            kill_hard(victim)
         done_at_kill = scratch.count(NOTES)
-        assert done_at_kill < SUBSCRIBERS, "the fan-out finished before the kill"
         survivor = next(w for w in workers if w is not victim)
 
         wait_until(
@@ -365,15 +404,14 @@ def test_a_running_worker_takes_over_the_fan_out_of_a_killed_one(
     per_recipient = scratch.query(
         "SELECT recipient_id, count(*) FROM notifications_notification GROUP BY recipient_id"
     )
-    assert len(per_recipient) == SUBSCRIBERS
+    assert len(per_recipient) == TAKEOVER_FANS
     assert {n for _, n in per_recipient} == {1}
     text = log.read_text()
-    if done_at_kill < SUBSCRIBERS:
-        assert "Requeued 1 task(s) left running by a stopped worker." in text, text[-3000:]
+    assert "Requeued 1 task(s) left running by a stopped worker." in text, text[-3000:]
     # Both stopped cleanly or were killed: no heartbeat of a stopped worker lingers but the
     # killed one's, which the survivor would forget after a day.
     assert scratch.count("SELECT count(*) FROM core_workerbeat") <= 1
-    print(f"notifications when the worker was killed: {done_at_kill}/{SUBSCRIBERS}")
+    print(f"notifications when the worker was killed: {done_at_kill}/{TAKEOVER_FANS}")
 
 
 def _start_serve(scratch: Scratch, log: Path, port: int) -> subprocess.Popen[bytes]:
