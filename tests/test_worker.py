@@ -20,6 +20,7 @@ import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -299,3 +300,163 @@ def test_serve_with_worker_runs_one_and_stops_it(scratch: Scratch, tmp_path: Pat
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+# The chapter's fan-out: the last one enqueued (posting the work enqueued one too, to the
+# author's subscribers, of whom there were none yet).
+CHAPTER_FAN_OUT = (
+    "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
+    "WHERE task_path LIKE '%notify_subscribers%' ORDER BY enqueued_at DESC LIMIT 1"
+)
+
+
+def _running_fan_out_pid(scratch: Scratch) -> int | None:
+    """Return the pid of the worker running the fan-out now, or None."""
+    rows = scratch.query(CHAPTER_FAN_OUT)
+    if not rows or rows[0][0] != "RUNNING":
+        return None
+    worker_ids = rows[0][1]
+    if isinstance(worker_ids, str):  # SQLite keeps JSON as text
+        import json
+
+        worker_ids = json.loads(worker_ids)
+    return int(str(worker_ids[-1]).split(":")[1]) if worker_ids else None
+
+
+TAKEOVER_FANS = 2000
+TAKEOVER_SEED = SEED.replace(f"range({SUBSCRIBERS})", f"range({TAKEOVER_FANS})").replace(
+    f"fans[:{WITH_EMAIL}]", "fans[:0]"
+)
+
+
+@contextmanager
+def _catching_fan_out(scratch: Scratch) -> Iterator[Callable[[], int | None]]:
+    """Run the body (which starts the fan-out) so that the fan-out is caught in the middle;
+    yield a function that waits for it and returns its worker's pid (or None if it could not
+    be caught), while nothing can finish it.
+
+    PostgreSQL: new notifications are locked out from the start, so the worker claims the
+    task and waits at its first insert. On SQLite the worker is frozen (SIGSTOP) while the
+    task is RUNNING (2,000 subscribers take a while): it can then neither write another
+    notification nor mark the task done."""
+    if _is_postgres(scratch.database_url):
+        with psycopg.connect(scratch.database_url) as conn:
+            conn.execute("LOCK TABLE notifications_notification IN EXCLUSIVE MODE")
+
+            def stuck() -> int | None:
+                wait_until(lambda: _running_fan_out_pid(scratch) is not None, 60, "the fan-out")
+                return _running_fan_out_pid(scratch)
+
+            yield stuck
+            conn.rollback()
+        return
+
+    def caught() -> int | None:
+        wait_until(lambda: _running_fan_out_pid(scratch) is not None, 60, "the fan-out")
+        pid = _running_fan_out_pid(scratch)
+        if pid is None:
+            return None
+        os.kill(pid, signal.SIGSTOP)  # frozen, it can finish nothing (SIGKILL follows)
+        return _running_fan_out_pid(scratch)  # still RUNNING while frozen, or None
+
+    yield caught
+
+
+def test_a_running_worker_takes_over_the_fan_out_of_a_killed_one(
+    scratch: Scratch, tmp_path: Path
+) -> None:
+    """Two workers; the one doing a 2,000-subscriber fan-out is killed with SIGKILL. The
+    other, never restarted, sees its heartbeat go stale, requeues the task and finishes it:
+    every subscriber has exactly one notification."""
+    scratch.env["FICARCHIVE_TASK_RECOVER_AFTER"] = "3"
+    scratch.run("migrate", "--verbosity", "0")
+    log = tmp_path / "workers.log"
+    workers = [scratch.start_worker(log), scratch.start_worker(log)]
+    try:
+        # Both run before the work is posted: the survivor's start-up recovery cannot help.
+        wait_until(lambda: log.read_text().count(" started (") == 2, 60, "both workers")
+        with _catching_fan_out(scratch) as running_fan_out_pid:
+            scratch.run("shell", "-c", TAKEOVER_SEED)
+            pid = running_fan_out_pid()
+            assert pid is not None, "the fan-out finished before it could be caught"
+            victim = next(w for w in workers if w.pid == pid)
+            kill_hard(victim)
+        done_at_kill = scratch.count(NOTES)
+        survivor = next(w for w in workers if w is not victim)
+
+        wait_until(
+            lambda: (
+                scratch.count(
+                    "SELECT count(*) FROM django_tasks_database_dbtaskresult "
+                    "WHERE status <> 'SUCCESSFUL'"
+                )
+                == 0
+            ),
+            120,
+            "the surviving worker to finish every task",
+        )
+        assert survivor.poll() is None, "the surviving worker stopped"
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                worker.wait(timeout=30)
+    per_recipient = scratch.query(
+        "SELECT recipient_id, count(*) FROM notifications_notification GROUP BY recipient_id"
+    )
+    assert len(per_recipient) == TAKEOVER_FANS
+    assert {n for _, n in per_recipient} == {1}
+    text = log.read_text()
+    assert "Requeued 1 task(s) left running by a stopped worker." in text, text[-3000:]
+    # Both stopped cleanly or were killed: no heartbeat of a stopped worker lingers but the
+    # killed one's, which the survivor would forget after a day.
+    assert scratch.count("SELECT count(*) FROM core_workerbeat") <= 1
+    print(f"notifications when the worker was killed: {done_at_kill}/{TAKEOVER_FANS}")
+
+
+def _start_serve(scratch: Scratch, log: Path, port: int) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ficarchive", "serve", "--port", str(port), "--workers", "1"],
+            env={**scratch.env, "FICARCHIVE_RUN_WORKER": "yes"},
+            cwd=scratch.data_dir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our http URL)
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def test_serve_skips_what_is_up_to_date_and_stops_promptly(
+    scratch: Scratch, tmp_path: Path
+) -> None:
+    """A restart with nothing changed neither migrates nor collects static files again (that
+    made a crashed server answer only after 19 s); SIGTERM stops server and worker both."""
+    port = _free_port()
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    for log in (first, second):
+        server = _start_serve(scratch, log, port)
+        try:
+            wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 90, "the server")
+            wait_until(lambda: " started (" in log.read_text(), 60, "the worker")  # noqa: B023
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=30) == 0, log.read_text()[-3000:]
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+    assert "Applying" in first.read_text()
+    assert "Collecting static files" in first.read_text()
+    text = second.read_text()
+    assert "Applying" not in text and "Collecting" not in text, text
+    assert "Database is up to date." in text
+    assert "Static files are up to date." in text
+    assert "--preload" not in text  # gunicorn took the option (it would complain otherwise)

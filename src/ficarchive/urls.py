@@ -13,6 +13,7 @@ from ficarchive.api import views as api
 from ficarchive.blocking import views as blocking
 from ficarchive.bookmarks import views as bookmarks
 from ficarchive.comments import views as comments
+from ficarchive.core import health
 from ficarchive.core import views as core
 from ficarchive.feeds import views as feeds
 from ficarchive.formats import views as formats
@@ -229,6 +230,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="password_reset_complete",
     ),
     # Site
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("preferences/", core.preferences, name="preferences"),
     path("admin/", admin.site.urls),
 ]

@@ -382,6 +382,13 @@ def _is_date(value: str) -> bool:
 
 # --- the OpenAPI document ----------------------------------------------------------------
 
+IDEMPOTENCY_KEY_SCHEMA: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 255,
+    "pattern": "^[\\x21-\\x7e]+$",
+}
+
 
 @dataclass(frozen=True)
 class Param:
@@ -456,7 +463,9 @@ ERROR_STATUSES = {
     "404": "No such thing, or not one the caller may see.",
     "413": "The request body is too large.",
     "414": "The URL is too long (over 4 KB): the HTTP server refuses it, as an HTML page.",
+    "409": "Another request with the same Idempotency-Key is still running: retry later.",
     "415": "The request body is not JSON.",
+    "422": "This Idempotency-Key was used for another request in the last 24 hours.",
     "429": "Too many requests: wait the Retry-After header's seconds.",
 }
 
@@ -514,6 +523,17 @@ def build_openapi(operations: list[Operation], *, server: str = "/") -> Schema:
             "parameters": [p.openapi() for p in op.params],
             "responses": {},
         }
+        if op.write:
+            entry["parameters"].append(
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "description": "Any unique string (a UUID): a retry with the same key "
+                    "within 24 hours answers the first answer again and writes nothing.",
+                    "schema": IDEMPOTENCY_KEY_SCHEMA,
+                }
+            )
         if op.description:
             entry["description"] = op.description
         if op.auth == "required":
@@ -544,7 +564,7 @@ def build_openapi(operations: list[Operation], *, server: str = "/") -> Schema:
         if op.auth != "none":
             statuses.add("401")
         if op.write:
-            statuses |= {"403", "413", "415"}
+            statuses |= {"403", "409", "413", "415", "422"}
         for status in sorted(statuses):
             entry["responses"][status] = _error_response(
                 ERROR_STATUSES[status], retry=status == "429", authenticate=status == "401"

@@ -35,6 +35,7 @@ from django.views.decorators.http import require_http_methods
 
 from ficarchive.accounts.models import User
 from ficarchive.accounts.views import client_address
+from ficarchive.api import idempotency
 from ficarchive.api import schema as api_schema
 from ficarchive.api import serializers as out
 from ficarchive.api.actions import create_token, revoke_token
@@ -669,10 +670,29 @@ def _answer(
     query = _query(request.GET, tuple(p for p in op.params if p.location == "query"))
     body = _body(request, op.body) if op.body else None
     call = Call(request=request, user=user, token=token, query=query, body=body)
-    status, payload = op.handler(call, **kwargs)
+    key = request.headers.get(idempotency.HEADER)
+    replayed = False
+    if op.write and key is not None and isinstance(user, User):
+        try:
+            status, payload, replayed = idempotency.run_once(
+                user,
+                idempotency.clean_key(key),
+                request.method or "",
+                request.get_full_path(),
+                request.body,
+                lambda: op.handler(call, **kwargs),
+            )
+        except idempotency.KeyProblem as problem:
+            raise ApiError(problem.status, problem.message) from None
+    else:
+        status, payload = op.handler(call, **kwargs)
     if payload is None:
-        return HttpResponse(status=status)
-    return JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+        response = HttpResponse(status=status)
+    else:
+        response = JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 def endpoint(operations: dict[str, Operation]) -> Callable[..., HttpResponse]:

@@ -62,6 +62,7 @@ PERMISSION = "auth.permission"
 NOT_ARCHIVED: dict[str, str] = {
     "accounts.loginfailure": "failed log-ins kept for throttling, which expire within minutes",
     "moderation.rateevent": "recent actions counted by the rate limits, which expire soon",
+    "core.workerbeat": "heartbeats of the running background workers",
 }
 # Derived tables, rebuilt from the restored rows instead of archived.
 REBUILT: dict[str, str] = {

@@ -44,6 +44,20 @@ def envint(name: str, default: int) -> int:
         raise ConfigError(f"{PREFIX}{name}={raw!r} is not a whole number.") from None
 
 
+def envfloat(name: str, default: float) -> float:
+    """Return FICARCHIVE_<name> read as a number (seconds, for instance)."""
+    raw = env(name).strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not a number.") from None
+    if value != value or value in {float("inf"), float("-inf")}:
+        raise ConfigError(f"{PREFIX}{name}={raw!r} is not a finite number.")
+    return value
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     """Return FICARCHIVE_<name> split on commas, blanks dropped."""
     raw = env(name)

@@ -7,12 +7,16 @@ attempt, or raises `RateLimited` (turn it into a 429 page with `rate_limited_res
 
 from __future__ import annotations
 
+import hashlib
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ficarchive.moderation.models import RateEvent
@@ -125,44 +129,79 @@ def _is_exempt(user: User | AnonymousUser | None) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_staff and user.is_active)
 
 
+def _scope_key(action: str, scope: str, value: object) -> int:
+    """Return a signed 64-bit number naming one counter (an action by one account or one
+    address), for PostgreSQL's advisory locks."""
+    digest = hashlib.blake2b(f"rate:{action}:{scope}:{value}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _lock_counters(keys: list[int]) -> None:
+    """Serialize every check of these counters until the transaction ends.
+
+    SQLite needs nothing here: its transactions begin IMMEDIATE (settings), so the one that
+    counts holds the database's write lock until it has recorded its event. PostgreSQL takes a
+    transaction-scoped advisory lock per counter, in a fixed order so two checks never wait on
+    each other crosswise; under READ COMMITTED the count that follows sees every event that
+    the previous holder committed."""
+    if connection.vendor != "postgresql" or not keys:
+        return
+    with connection.cursor() as cursor:
+        for key in sorted(set(keys)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 def check_rate(action: str, *, user: User | AnonymousUser | None, address: str) -> None:
     """Record one `action` by this account (None or a guest: by the address alone) from this
-    address, or raise RateLimited if a limit is reached. Staff are exempt and not counted."""
+    address, or raise RateLimited if a limit is reached. Staff are exempt and not counted.
+
+    Counting and recording are one step: requests sent at the same moment are counted one
+    after another, so a limit of N lets exactly N through, never N plus the racers."""
     if _is_exempt(user):
         return
     limits = limits_for(action)
     if not limits:
         return
-    now = timezone.now()
     user_id = user.pk if user is not None and user.is_authenticated else None
     address = address[:64]
     events = RateEvent.objects.filter(action=action)
-    for limit in limits:
-        if limit.scope == "account":
-            if user_id is None:
-                continue
-            scoped = events.filter(user_id=user_id)
-        else:
-            scoped = events.filter(address=address)
-        window_start = now - timedelta(seconds=limit.seconds)
-        recent = scoped.filter(created_at__gt=window_start)
-        times = list(
-            recent.order_by("-created_at").values_list("created_at", flat=True)[: limit.count]
-        )
-        if len(times) >= limit.count:
-            # The oldest of the last `count` events leaves the window first.
-            free_at = times[-1] + timedelta(seconds=limit.seconds)
-            retry_after = max(1, math.ceil((free_at - now).total_seconds()))
-            who = "your account" if limit.scope == "account" else "your network address"
-            noun = NOUNS.get(action, action.replace("_", " "))
-            raise RateLimited(
-                f"Too many {noun} from {who} in the last {describe_window(limit.seconds)}. "
-                f"Try again in {describe_wait(retry_after)}.",
-                retry_after,
-            )
+    scopes: dict[str, QuerySet[RateEvent]] = {"address": events.filter(address=address)}
+    keys = [_scope_key(action, "address", address)]
+    if user_id is not None:
+        scopes["account"] = events.filter(user_id=user_id)
+        keys.append(_scope_key(action, "account", user_id))
     longest = max(limit.seconds for limit in limits)
-    events.filter(created_at__lt=now - timedelta(seconds=longest)).delete()
-    RateEvent.objects.create(action=action, user_id=user_id, address=address)
+    with transaction.atomic():
+        _lock_counters(keys)
+        now = timezone.now()
+        for limit in limits:
+            scoped = scopes.get(limit.scope)
+            if scoped is None:
+                continue  # a guest has no account counter
+            window_start = now - timedelta(seconds=limit.seconds)
+            recent = scoped.filter(created_at__gt=window_start)
+            times = list(
+                recent.order_by("-created_at").values_list("created_at", flat=True)[: limit.count]
+            )
+            if len(times) >= limit.count:
+                # The oldest of the last `count` events leaves the window first.
+                free_at = times[-1] + timedelta(seconds=limit.seconds)
+                retry_after = max(1, math.ceil((free_at - now).total_seconds()))
+                who = "your account" if limit.scope == "account" else "your network address"
+                noun = NOUNS.get(action, action.replace("_", " "))
+                raise RateLimited(
+                    f"Too many {noun} from {who} in the last {describe_window(limit.seconds)}. "
+                    f"Try again in {describe_wait(retry_after)}.",
+                    retry_after,
+                )
+        # Forget this counter's events that no window looks at any more (the locks cover
+        # them), then record this one.
+        for scoped in scopes.values():
+            scoped.filter(created_at__lt=now - timedelta(seconds=longest)).delete()
+        RateEvent.objects.create(action=action, user_id=user_id, address=address)
+    if secrets.randbelow(100) == 0:
+        # Now and then, also forget old events of accounts and addresses that went quiet.
+        events.filter(created_at__lt=now - timedelta(seconds=longest)).delete()
 
 
 def rate_limited_response(request: HttpRequest, error: RateLimited) -> HttpResponse:

@@ -4,12 +4,12 @@ mark read, delete, change email choices. Each runs in one transaction."""
 from __future__ import annotations
 
 import re
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ficarchive.core.outbox import enqueue_with_transaction
 from ficarchive.notifications.models import (
     KEY_MAX,
     KIND_MAX,
@@ -87,10 +87,11 @@ def create_notification(
 
 
 def queue_email(notification_id: int) -> None:
-    """Enqueue the email of one notification once the current transaction commits."""
+    """Enqueue the email of one notification in the current transaction (an outbox: the
+    notification and its email are saved together or not at all)."""
     from ficarchive.notifications.tasks import send_notification_email
 
-    transaction.on_commit(partial(send_notification_email.enqueue, notification_id))
+    enqueue_with_transaction(send_notification_email, notification_id)
 
 
 def _mine(user: User, ids: list[int] | None) -> NotificationQuerySet:

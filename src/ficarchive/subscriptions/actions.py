@@ -3,12 +3,12 @@ posting actions call when a work or chapter becomes visible to readers."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from ficarchive.core.outbox import enqueue_with_transaction
 from ficarchive.subscriptions.models import Subscription
 from ficarchive.works.models import Creatorship, Status, Work
 
@@ -93,9 +93,11 @@ def unsubscribe(user: User, subscription_id: int) -> bool:
 
 def on_posted(work: Work, chapter: Chapter) -> None:
     """Tell subscribers that a chapter (or, for the first chapter, a whole work) was posted:
-    enqueues the fan-out task once the caller's transaction commits, so the worker sees the
-    posted rows and a rolled-back post notifies nobody. Drafts, hidden works and works
-    nobody subscribed to (through the work, a series or a creator) enqueue nothing."""
+    enqueues the fan-out task in the caller's transaction (the task queue is a table of the
+    same database: a transactional outbox), so the post and its fan-out are one fact. A
+    rolled-back post notifies nobody; a queue that refuses the task rolls the post back, so a
+    client never sees an error for a post that was in fact saved. Drafts, hidden works and
+    works nobody subscribed to (through the work, a series or a creator) enqueue nothing."""
     if work.status != Status.POSTED or work.hidden or not chapter.posted:
         return
     from ficarchive.subscriptions.tasks import notify_subscribers, subscription_targets
@@ -106,4 +108,4 @@ def on_posted(work: Work, chapter: Chapter) -> None:
     if not Subscription.objects.filter(subscription_targets(work, creator_ids)).exists():
         return
 
-    transaction.on_commit(partial(notify_subscribers.enqueue, work.pk, chapter.pk))
+    enqueue_with_transaction(notify_subscribers, work.pk, chapter.pk)
