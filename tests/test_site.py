@@ -222,7 +222,7 @@ def test_it_asks_for_confirmation_before_posting_in_confirm_mode(client: Client)
     user = User.objects.get(username="newcomer")
     assert user.email_confirmed_at is None
     assert send_confirmation_email.call(user.pk) is True
-    link = re.search(r"/confirm-email/([^/\s]+)/", mail.outbox[-1].body)
+    link = re.search(r"/confirm-email/([^/\s]+)/", str(mail.outbox[-1].body))
     assert link and mail.outbox[-1].to == ["newcomer@example.org"]
     # Posting and commenting are refused with a message that says how to confirm.
     with pytest.raises(PermissionDenied, match="/confirm-email/"):
