@@ -155,7 +155,7 @@ def test_it_signs_up_by_invitation_from_the_queue(
     staff.get_by_role("button", name="Publish Terms of Service").click()
     expect(staff.get_by_text("Published Terms of Service version")).to_be_visible()
     staff_nav(staff, "Settings")
-    staff.get_by_label(re.compile("^Invitation: ")).check()
+    staff.get_by_role("radio", name=re.compile(r"Invitation: people request")).check()
     staff.get_by_role("button", name="Save settings").click()
     expect(staff.get_by_text("Settings saved.")).to_be_visible()
 

@@ -46,7 +46,7 @@ class SignUpForm(PlainLabelsMixin, HoneypotMixin, forms.Form):
         label="I have read and accept the Terms of Service",
         error_messages={"required": "Tick the box to accept the Terms of Service."},
     )
-    terms_version = forms.IntegerField(widget=forms.HiddenInput, required=False, max_value=2**62)
+    terms_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, invitation: bool = False, terms: int | None = None, **kw: Any):
         super().__init__(*args, **kw)
@@ -59,9 +59,10 @@ class SignUpForm(PlainLabelsMixin, HoneypotMixin, forms.Form):
 
     def accepted_terms(self) -> int | None:
         """Return the id of the Terms of Service version accepted (None: no box ticked)."""
-        if not self.cleaned_data.get("accept_terms"):
+        version = str(self.cleaned_data.get("terms_version") or "")[:20]
+        if not self.cleaned_data.get("accept_terms") or not version.isdigit():
             return None
-        return self.cleaned_data.get("terms_version")
+        return int(version)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

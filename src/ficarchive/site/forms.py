@@ -142,7 +142,8 @@ class AcceptTermsForm(PlainLabelsMixin, forms.Form):
         label="I have read and accept the Terms of Service",
         error_messages={"required": "Tick the box to accept the Terms of Service."},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
+    # The version the page showed; another one in force means the terms changed meanwhile.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 def people_query(value: Any) -> str:

@@ -105,7 +105,7 @@ def accept_terms(request: HttpRequest) -> HttpResponse:
     form = AcceptTermsForm(request.POST or None, initial={"version": version.pk})
     status = 200
     if request.method == "POST":
-        if form.is_valid() and form.cleaned_data["version"] != version.pk:
+        if form.is_valid() and form.cleaned_data["version"] != str(version.pk):
             form = AcceptTermsForm(initial={"version": version.pk})
             messages.error(
                 request,
