@@ -47,6 +47,7 @@ class SignUpForm(PlainLabelsMixin, HoneypotMixin, forms.Form):
         error_messages={"required": "Tick the box to accept the Terms of Service."},
     )
     terms_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    field_order = ["invitation", "username", "email", "password", "password_again"]
 
     def __init__(self, *args: Any, invitation: bool = False, terms: int | None = None, **kw: Any):
         super().__init__(*args, **kw)
