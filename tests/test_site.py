@@ -645,3 +645,30 @@ def test_it_lists_the_archive_tables_in_the_admin(db: None) -> None:
         "/admin/site/termsversion/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_it_lists_the_queue_and_invitations_with_flat_queries(
+    staff: User, reader: User, django_assert_max_num_queries: Any
+) -> None:
+    set_mode("invite")
+    for i in range(30):
+        actions.request_invitation(f"wait{i}@example.org")
+    actions.send_invitations(staff, 10)
+    actions.give_invitations(staff, reader, 20)
+    for code in Invitation.objects.filter(owner=reader).values_list("code", flat=True)[:5]:
+        actions.register(
+            f"guest_{code[:6].replace('-', '_')}",
+            f"{code[:6]}@example.org",
+            PASSWORD,
+            invitation_code=code,
+        )
+    client = client_for(staff)
+    client.get("/staff/invitations/")
+    with django_assert_max_num_queries(9):
+        page = text_of(client.get("/staff/invitations/"))
+    assert "wait10@example.org" in page and "held by reader" in page
+    member = client_for(reader)
+    member.get("/invitations/")
+    with django_assert_max_num_queries(7):
+        page = text_of(member.get("/invitations/"))
+    assert page.count("?invitation=") == 15
