@@ -69,6 +69,9 @@ def test_the_default_table_covers_every_action() -> None:
         "bookmark",
         "api_read",
         "api_write",
+        "signup",
+        "invitation_request",
+        "confirm_email",
     }
     comment = {(limit.scope, limit.count, limit.seconds) for limit in LIMITS["comment"]}
     assert comment == {("account", 10, 60), ("account", 60, 3600), ("address", 30, 3600)}

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ficarchive.comments",
     "ficarchive.api",
     "ficarchive.search",
+    "ficarchive.site",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "ficarchive.core.middleware.SecurityHeadersMiddleware",
     "ficarchive.core.middleware.ReaderPreferencesMiddleware",
     "ficarchive.accounts.middleware.RenamedUserRedirectMiddleware",
+    "ficarchive.site.middleware.SiteAccessMiddleware",
 ]
 
 ROOT_URLCONF = "ficarchive.urls"
@@ -175,6 +177,11 @@ LOGIN_THROTTLE_PER_ADDRESS = envint("LOGIN_THROTTLE_PER_ADDRESS", 20)
 LOGIN_THROTTLE_WINDOW = envint("LOGIN_THROTTLE_WINDOW", 15 * 60)
 # Behind a load balancer, the number of trusted proxies in front of the app.
 TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
+# Seconds a process trusts its cached site settings token (site/conf.py) without a shared
+# cache; 0 reads it from the database on every request. The test runner is one process whose
+# writes set the token at once (and whose cache is emptied between tests): an hour, so that
+# query counts do not depend on how long a test takes.
+SITE_SETTINGS_SECONDS = envint("SITE_SETTINGS_SECONDS", 3600 if TESTING else 5)
 # API rate limits (docs/api.md); FICARCHIVE_API_RATE_LIMITS=off only for test servers.
 API_RATE_LIMITS = envbool("API_RATE_LIMITS", True)
 

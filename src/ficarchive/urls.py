@@ -22,6 +22,7 @@ from ficarchive.kudos import views as kudos
 from ficarchive.moderation import views as moderation
 from ficarchive.notifications import views as notifications
 from ficarchive.series import views as series
+from ficarchive.site import views as site
 from ficarchive.subscriptions import views as subscriptions
 from ficarchive.tags import views as tags
 from ficarchive.tags.urlnames import TagNameConverter
@@ -232,6 +233,20 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Site
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Site: terms, invitations, e-mail confirmation, the staff area
+    path("terms/", site.terms, name="terms"),
+    path("terms/accept/", site.accept_terms, name="accept_terms"),
+    path("privacy/", site.privacy, name="privacy"),
+    path("invitations/", site.my_invitations, name="my_invitations"),
+    path("invitations/request/", site.request_invitation, name="request_invitation"),
+    path("confirm-email/", site.confirm_email, name="confirm_email"),
+    path("confirm-email/<str:token>/", site.confirm_email_link, name="confirm_email_link"),
+    path("staff/", site.staff_home, name="staff"),
+    path("staff/settings/", site.staff_settings, name="staff_settings"),
+    path("staff/terms/", site.staff_terms, name="staff_terms"),
+    path("staff/invitations/", site.staff_invitations, name="staff_invitations"),
+    path("staff/people/", site.staff_people, name="staff_people"),
+    path("staff/people/<str:username>/", site.staff_person, name="staff_person"),
     path("preferences/", core.preferences, name="preferences"),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,9 @@ from ficarchive.accounts.models import DataExport, Pseud, User, UsernameChange
 class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
     """Django's user admin; a user added here gets a default pseud (accounts/signals.py)."""
 
+    list_display = ["username", "email", "is_staff", "is_active", "date_joined"]
+    search_fields = ["username", "email", "pseuds__name"]
+
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         ("Profile", {"fields": ("display_name", "bio", "email_confirmed_at")}),

@@ -10,9 +10,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
 from ficarchive.core.forms import PlainLabelsMixin
+from ficarchive.moderation.honeypot import HoneypotMixin
 
 
-class SignUpForm(PlainLabelsMixin, forms.Form):
+class SignUpForm(PlainLabelsMixin, HoneypotMixin, forms.Form):
     username = forms.CharField(
         label="Username",
         max_length=40,
@@ -37,6 +38,32 @@ class SignUpForm(PlainLabelsMixin, forms.Form):
         max_length=1024,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    # Shown as the site's settings ask (see __init__): an invitation code in invitation mode,
+    # the Terms of Service box once the archive has published them.
+    invitation = forms.CharField(label="Invitation code", max_length=64, required=False)
+    accept_terms = forms.BooleanField(
+        label="I have read and accept the Terms of Service",
+        error_messages={"required": "Tick the box to accept the Terms of Service."},
+    )
+    terms_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    field_order = ["invitation", "username", "email", "password", "password_again"]
+
+    def __init__(self, *args: Any, invitation: bool = False, terms: int | None = None, **kw: Any):
+        super().__init__(*args, **kw)
+        if not invitation:
+            del self.fields["invitation"]
+        if terms is None:
+            del self.fields["accept_terms"], self.fields["terms_version"]
+        else:
+            self.fields["terms_version"].initial = terms
+
+    def accepted_terms(self) -> int | None:
+        """Return the id of the Terms of Service version accepted (None: no box ticked)."""
+        version = str(self.cleaned_data.get("terms_version") or "")[:20]
+        if not self.cleaned_data.get("accept_terms") or not version.isdigit():
+            return None
+        return int(version)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

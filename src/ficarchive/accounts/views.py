@@ -17,6 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from ficarchive.accounts import actions
 from ficarchive.accounts.forms import LoginForm, PseudForm, SignUpForm
 from ficarchive.accounts.models import Pseud, User
+from ficarchive.moderation.limits import RateLimited, check_rate, rate_limited_response
+from ficarchive.site import actions as site_actions
+from ficarchive.site import conf as site_conf
 from ficarchive.works.models import Work
 
 
@@ -34,13 +37,27 @@ def client_address(request: HttpRequest) -> str:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("/")
-    form = SignUpForm(request.POST or None)
+    config = site_conf.for_request(request)  # sign-up mode, invitations, Terms of Service
+    if config.signup_mode == "closed":
+        return render(request, "accounts/signup.html", {"closed": True})
+    form = SignUpForm(
+        request.POST or None,
+        invitation=config.signup_mode == "invite",
+        terms=config.tos_id(),
+        initial={"invitation": str(request.GET.get("invitation", ""))[:64]},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            user = actions.sign_up(
+            check_rate("signup", user=None, address=client_address(request))
+        except RateLimited as error:
+            return rate_limited_response(request, error)
+        try:
+            user = site_actions.register(
                 form.cleaned_data["username"],
                 form.cleaned_data["email"],
                 form.cleaned_data["password"],
+                invitation_code=form.cleaned_data.get("invitation", ""),
+                accepted_terms=form.accepted_terms(),
             )
         except ValidationError as error:
             for message in error.messages:
@@ -48,8 +65,10 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.username}! Your account is ready.")
+            if config.signup_mode == "confirm" and user.email_confirmed_at is None:
+                messages.info(request, f"We e-mailed a confirmation link to {user.email}.")
             return redirect("/")
-    return render(request, "accounts/signup.html", {"form": form})
+    return render(request, "accounts/signup.html", {"form": form, "mode": config.signup_mode})
 
 
 class ThrottledLoginView(LoginView):

@@ -21,6 +21,8 @@ from ficarchive.blocking.queries import blocked_by
 from ficarchive.comments import contracts
 from ficarchive.comments.models import NAME_MAX, TEXT_MAX, Comment, CommentStatus
 from ficarchive.comments.paragraphs import paragraph_texts, reanchor, snippet
+from ficarchive.site.access import check_guest_comments, check_may_post
+from ficarchive.site.roles import is_moderator
 from ficarchive.text import render_text
 from ficarchive.works.models import Chapter, CommentPermission, Creatorship, Work
 
@@ -59,7 +61,7 @@ def work_creator_ids(work: Work) -> set[int]:
 
 def can_moderate(user: User | None, creators: Iterable[int]) -> bool:
     """Return True if the user may delete any comment on the work and freeze its threads."""
-    return user is not None and (user.is_staff or user.pk in set(creators))
+    return user is not None and (is_moderator(user) or user.pk in set(creators))
 
 
 def check_may_comment(work: Work, user: User | None, creators: set[int]) -> None:
@@ -67,6 +69,8 @@ def check_may_comment(work: Work, user: User | None, creators: set[int]) -> None
     if a creator blocked them."""
     if work.comment_permission == CommentPermission.NOBODY:
         raise ValidationError("Comments are turned off for this work.")
+    if user is None:
+        check_guest_comments()
     if user is None and work.comment_permission == CommentPermission.REGISTERED:
         raise ValidationError("Only registered users can comment on this work: log in first.")
     if user is not None and blocked_by(creators, user):
@@ -142,6 +146,7 @@ def add_comment(
 
     Raises ValidationError for input or settings that forbid it, PermissionDenied for a
     blocked reader."""
+    check_may_post(user)
     if chapter.work_id != work.pk:
         raise ValidationError("That chapter belongs to another work.")
     if not NONCE.fullmatch(data.nonce):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page
 from django.db.models import Count, Max, Q
@@ -34,6 +33,7 @@ from ficarchive.feeds.atom import (
 from ficarchive.feeds.entries import Site, acquisition_entry, latest, tag_path, work_entry
 from ficarchive.search.engine import search_works
 from ficarchive.search.query import MAX_QUERY_CHARS
+from ficarchive.site import conf as site_conf
 from ficarchive.tags.models import MAX_TAG_LENGTH, Tag, TagType
 from ficarchive.works.models import Work, WorkQuerySet
 
@@ -73,8 +73,13 @@ def _tag(name: str) -> Tag:
     return tag
 
 
+def archive_name() -> str:
+    """The archive's name as staff set it (else FICARCHIVE_SITE_NAME)."""
+    return site_conf.current().name
+
+
 def _site_author(site: Site) -> Person:
-    return Person(name=settings.SITE_NAME, uri=site.url("/"))
+    return Person(name=archive_name(), uri=site.url("/"))
 
 
 # Tag feeds ---------------------------------------------------------------------------------
@@ -97,7 +102,7 @@ def tag_feed(request: HttpRequest, name: str) -> HttpResponseBase:
     )
     feed = Feed(
         id=site.url(tag_feed_url(tag)),
-        title=f"{tag.name} · {settings.SITE_NAME}",
+        title=f"{tag.name} · {archive_name()}",
         subtitle=f"The newest works tagged {tag.name}",
         updated=latest(works, tag.created_at),
         author=_site_author(site),
@@ -116,7 +121,7 @@ def tag_feed(request: HttpRequest, name: str) -> HttpResponseBase:
 def _catalog_links(site: Site, self_url: str, kind: str, up: str | None) -> list[Link]:
     links = [
         Link(self_url, "self", kind),
-        Link(site.url("/opds/"), "start", NAVIGATION_TYPE, settings.SITE_NAME),
+        Link(site.url("/opds/"), "start", NAVIGATION_TYPE, archive_name()),
         Link(site.url("/opds/opensearch.xml"), "search", OPENSEARCH_TYPE, "Search works"),
     ]
     if up is not None:
@@ -229,8 +234,8 @@ def opds_root(request: HttpRequest) -> HttpResponse:
     ]
     feed = Feed(
         id=site.url("/opds/"),
-        title=settings.SITE_NAME,
-        subtitle=f"Fan fiction from {settings.SITE_NAME}, for e-readers.",
+        title=archive_name(),
+        subtitle=f"Fan fiction from {archive_name()}, for e-readers.",
         updated=updated,
         author=_site_author(site),
         links=_catalog_links(site, site.url("/opds/"), NAVIGATION_TYPE, None),
@@ -346,8 +351,8 @@ def opensearch(request: HttpRequest) -> HttpResponse:
     """The OpenSearch description e-reader apps read to search the catalog."""
     site = Site.of(request)
     body = render_opensearch(
-        short_name=settings.SITE_NAME,
-        description=f"Search the works on {settings.SITE_NAME}",
+        short_name=archive_name(),
+        description=f"Search the works on {archive_name()}",
         template=site.url("/opds/search/") + "?q={searchTerms}",
         result_type=ACQUISITION_TYPE,
     )

@@ -10,6 +10,7 @@ from django.utils.crypto import salted_hmac
 from ficarchive.accounts.models import User
 from ficarchive.blocking.queries import blocked_by
 from ficarchive.kudos.models import Kudos
+from ficarchive.site.access import check_guest_kudos
 from ficarchive.works.models import Creatorship, Work
 
 
@@ -38,6 +39,7 @@ def leave_kudos(work: Work, *, user: User | None, guest: str = "") -> bool:
         if blocked_by(creators, user):
             raise PermissionDenied("A creator of this work has blocked you: you can't leave kudos.")
     else:
+        check_guest_kudos()
         if not work.allow_guest_kudos:
             raise ValidationError("Log in to leave kudos: this work takes kudos from members only.")
         if not guest:

@@ -22,6 +22,7 @@ from ficarchive.moderation.models import (
     SanctionKind,
     TargetType,
 )
+from ficarchive.site import roles
 from ficarchive.works.models import Work
 
 if TYPE_CHECKING:
@@ -31,8 +32,8 @@ LABEL_MAX = 300
 
 
 def is_moderator(user: User | AnonymousUser | None) -> bool:
-    """Return True for active staff: they see the queue and act on reports."""
-    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+    """Return True for active staff and moderators: they see the queue and act on reports."""
+    return roles.is_moderator(user)
 
 
 def _require_moderator(user: User) -> None:

@@ -56,6 +56,10 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
     # per address (guests only by address).
     "api_read": (Limit("account", 600, HOUR), Limit("address", 1200, HOUR)),
     "api_write": (Limit("account", 120, HOUR), Limit("address", 240, HOUR)),
+    # Sign-up and the site app's forms (site/views.py), per network address.
+    "signup": (Limit("address", 5, HOUR), Limit("address", 20, 24 * HOUR)),
+    "invitation_request": (Limit("address", 5, HOUR),),
+    "confirm_email": (Limit("account", 5, HOUR),),
 }
 
 # What each action is called in messages ("Too many comments ...").
@@ -67,6 +71,9 @@ NOUNS = {
     "bookmark": "bookmarks",
     "api_read": "API requests",
     "api_write": "API writes",
+    "signup": "sign-ups",
+    "invitation_request": "invitation requests",
+    "confirm_email": "confirmation e-mails",
 }
 
 
@@ -126,7 +133,9 @@ def describe_window(seconds: int) -> str:
 
 
 def _is_exempt(user: User | AnonymousUser | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_staff and user.is_active)
+    from ficarchive.site.roles import is_moderator
+
+    return is_moderator(user)
 
 
 def _scope_key(action: str, scope: str, value: object) -> int:

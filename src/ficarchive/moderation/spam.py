@@ -63,7 +63,9 @@ def needs_review(*, user: User | AnonymousUser | None, text: str) -> str | None:
     from django.conf import settings
     from django.utils import timezone
 
-    if user is not None and user.is_authenticated and user.is_staff:
+    from ficarchive.site.roles import is_moderator
+
+    if is_moderator(user):
         return None
     joined = user.date_joined if user is not None and user.is_authenticated else None
     heavy = is_link_heavy(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from ficarchive.notifications.models import Notification
+from ficarchive.site import conf as site_conf
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def send_notification_email(notification_id: int) -> bool:
     )
     try:
         send_mail(
-            f"[{settings.SITE_NAME}] {first_line[:120]}",
+            f"[{site_conf.current().name}] {first_line[:120]}",
             body,
             None,
             [recipient.email],

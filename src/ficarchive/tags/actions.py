@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 
+from ficarchive.site.roles import forget_groups, group_names
 from ficarchive.tags.filtering import refresh_filter_tags, works_under
 from ficarchive.tags.models import (
     ARCHIVE_WARNINGS,
@@ -123,9 +124,8 @@ def can_wrangle(user: User | AnonymousUser) -> bool:
         return False
     cached = getattr(user, _CAN_WRANGLE, None)
     if cached is None:
-        cached = bool(
-            user.is_staff or user.is_superuser or user.groups.filter(name=WRANGLER_GROUP).exists()
-        )
+        # The user's group names are read once a request, shared with the moderator check.
+        cached = bool(user.is_staff or user.is_superuser or WRANGLER_GROUP in group_names(user))
         setattr(user, _CAN_WRANGLE, cached)
     return bool(cached)
 
@@ -290,5 +290,4 @@ def grant_wrangling(user: User) -> None:
 
     group, _ = Group.objects.get_or_create(name=WRANGLER_GROUP)
     user.groups.add(group)
-    if hasattr(user, _CAN_WRANGLE):
-        delattr(user, _CAN_WRANGLE)
+    forget_groups(user)  # the cached group names and wrangling answer

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.comments.actions import reanchor_paragraph_comments
 from ficarchive.search.index import reindex_work, remove_work
+from ficarchive.site.access import check_may_post
 from ficarchive.subscriptions.actions import on_posted
 from ficarchive.tags.actions import find_or_create_tags, fixed_tags
 from ficarchive.tags.filtering import refresh_filter_tags
@@ -223,6 +224,8 @@ def post_work(
 ) -> Work:
     """Create a work with its first chapter, credited to the user's pseuds (the default pseud
     when none are given), posted now or kept as a draft. Returns the new work."""
+    if not draft:
+        check_may_post(user)
     validate_work_input(data, posting=not draft)
     validate_chapter_input(chapter)
     creators = _check_pseuds(user, pseuds)
@@ -275,6 +278,7 @@ def update_work(
 @transaction.atomic
 def post_draft_work(user: User, work: Work) -> Work:
     """Post a draft work and all of its chapters. Returns the work."""
+    check_may_post(user)
     _check_creator(work, user)
     if work.status == Status.POSTED:
         return work
@@ -304,6 +308,8 @@ def delete_work(user: User, work: Work) -> None:
 @transaction.atomic
 def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = False) -> Chapter:
     """Append a chapter to the work, posted now or kept as a draft. Returns the chapter."""
+    if not draft:
+        check_may_post(user)
     _check_creator(work, user)
     validate_chapter_input(data)
     # Lock the work row so two chapters added at once get different positions.
@@ -341,6 +347,7 @@ def update_chapter(user: User, chapter: Chapter, data: ChapterInput) -> Chapter:
 @transaction.atomic
 def post_chapter(user: User, chapter: Chapter) -> Chapter:
     """Post a draft chapter of a posted work. Returns the chapter."""
+    check_may_post(user)
     work = chapter.work
     _check_creator(work, user)
     if chapter.posted:

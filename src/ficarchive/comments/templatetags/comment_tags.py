@@ -12,6 +12,8 @@ from ficarchive.comments.forms import CommentForm
 from ficarchive.comments.models import Comment
 from ficarchive.comments.paragraphs import opening_words, paragraph_texts
 from ficarchive.comments.threads import Node, build_threads, count_shown, visible_comments
+from ficarchive.site.access import guest_comments_allowed
+from ficarchive.site.roles import is_moderator
 from ficarchive.works.models import CommentPermission
 
 register = template.Library()
@@ -60,16 +62,16 @@ def chapter_comments(context: template.Context, chapter: Any) -> dict[str, Any]:
     work = context["work"]
     user = context["user"]
     creator_ids = {pseud.user_id for pseud in context.get("creators") or []}
-    moderator = bool(user.is_authenticated and (user.is_staff or user.pk in creator_ids))
+    moderator = bool(user.is_authenticated and (is_moderator(user) or user.pk in creator_ids))
     roots = build_threads(_comments_by_chapter(context, moderator).get(chapter.pk, []))
     chapter_roots = [node for node in roots if not node.comment.paragraph_id]
     paragraph_roots = [node for node in roots if node.comment.paragraph_id]
     page = Paginator(chapter_roots, THREADS_PER_PAGE).get_page(request.GET.get(PAGE_PARAMETER))
     permission = work.comment_permission
     guest = not user.is_authenticated
-    can_comment = permission == CommentPermission.ANYONE or (
-        permission == CommentPermission.REGISTERED and not guest
-    )
+    can_comment = (
+        permission == CommentPermission.ANYONE and (not guest or guest_comments_allowed())
+    ) or (permission in (CommentPermission.ANYONE, CommentPermission.REGISTERED) and not guest)
     form = None
     if can_comment and chapter.posted:
         form = CommentForm(guest=guest, auto_id=f"c{chapter.pk}-%s")
@@ -81,7 +83,7 @@ def chapter_comments(context: template.Context, chapter: Any) -> dict[str, Any]:
         "paragraph_groups": _paragraph_groups(chapter, paragraph_roots),
         "form": form,
         "comments_off": permission == CommentPermission.NOBODY,
-        "login_needed": not can_comment and permission == CommentPermission.REGISTERED,
+        "login_needed": not can_comment and permission != CommentPermission.NOBODY,
         "perms": {
             "user_id": user.pk if user.is_authenticated else None,
             "moderator": moderator,

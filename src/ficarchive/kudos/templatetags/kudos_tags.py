@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from ficarchive.kudos.summary import kudos_summary
+from ficarchive.site.access import guest_kudos_allowed
 
 register = template.Library()
 
@@ -21,7 +22,7 @@ def kudos_box(context: template.Context) -> dict[str, Any]:
         "work": work,
         "summary": kudos_summary(work),
         "is_creator": context.get("is_creator", False),
-        "can_try": authenticated or work.allow_guest_kudos,
+        "can_try": authenticated or (work.allow_guest_kudos and guest_kudos_allowed()),
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),
     }
