@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ficarchive.accounts.models import LoginFailure, Pseud, User
+from ficarchive.moderation.sanctions import check_active
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,40}$")
 PSEUD_RE = re.compile(r"^[\w .\-]{1,40}$")
@@ -68,6 +69,7 @@ def validate_pseud_name(user: User, name: str) -> str:
 @transaction.atomic
 def add_pseud(user: User, name: str, description: str = "") -> Pseud:
     """Add a pen name to the user. Returns the new pseud."""
+    check_active(user)
     name = validate_pseud_name(user, name)
     return Pseud.objects.create(user=user, name=name, description=description[:500])
 

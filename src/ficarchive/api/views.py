@@ -55,6 +55,7 @@ from ficarchive.api.schema import (
 from ficarchive.api.tokens import bearer_token, hash_token
 from ficarchive.bookmarks import actions as bookmark_actions
 from ficarchive.bookmarks.models import Bookmark
+from ficarchive.core.numbers import parse_whole_number
 from ficarchive.kudos.actions import leave_kudos
 from ficarchive.moderation.limits import RateLimited, check_rate
 from ficarchive.moderation.sanctions import check_active
@@ -191,11 +192,11 @@ def _query(params: QueryDict, declared: tuple[Param, ...]) -> dict[str, Any]:
         typed: list[Any] = []
         for value in raw:
             if item_kind == "integer":
-                text = value.strip()
-                if not text.isascii() or not text.isdigit() or len(text) > 18:
+                number = parse_whole_number(value)
+                if number is None:
                     problems.append(f"{param.name} must be a whole number, not “{value[:30]}”.")
                     continue
-                typed.append(int(text))
+                typed.append(number)
             elif item_kind == "boolean":
                 word = value.strip().lower()
                 if word in {"1", "true", "yes", "on"}:
@@ -725,7 +726,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if "revoke" in request.POST:
             raw = request.POST.get("revoke", "")
-            if raw.isascii() and raw.isdigit() and len(raw) < 19 and revoke_token(user, int(raw)):
+            token_id = parse_whole_number(raw)
+            if token_id is not None and revoke_token(user, token_id):
                 messages.success(request, "Token revoked: it no longer works.")
             else:
                 messages.error(request, "No such token among yours.")

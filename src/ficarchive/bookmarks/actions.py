@@ -11,6 +11,7 @@ from django.db.models import F
 
 from ficarchive.accounts.models import User
 from ficarchive.bookmarks.models import MAX_BOOKMARK_TAGS, Bookmark, BookmarkTag
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.series.models import Series
 from ficarchive.text import render_text
 from ficarchive.works.models import Work
@@ -68,6 +69,7 @@ def save_bookmark(
     """Create or update the user's bookmark of a work or series (one per user and target, so
     a double submit edits the same bookmark). Return it and whether it is new. The caller
     has checked that the user may read the target."""
+    check_active(user)
     target = _target(work, series)
     if len(data.tags) > MAX_BOOKMARK_TAGS:
         raise ValidationError(f"A bookmark holds at most {MAX_BOOKMARK_TAGS} tags.")
@@ -97,6 +99,7 @@ def set_for_later(user: User, work: Work, for_later: bool) -> Bookmark | None:
     """Mark a work for later (a private bookmark, or the flag on the user's existing bookmark)
     or take the mark off. Taking it off a bookmark that holds nothing else deletes it.
     Return the bookmark, or None when it is gone."""
+    check_active(user)
     with transaction.atomic():
         if for_later:
             bookmark, _created = _locked_bookmark(user, {"work": work})
@@ -118,6 +121,7 @@ def set_for_later(user: User, work: Work, for_later: bool) -> Bookmark | None:
 
 def delete_bookmark(user: User, bookmark: Bookmark) -> None:
     """Delete one of the user's bookmarks."""
+    check_active(user)
     if bookmark.user_id != user.pk:
         raise ValidationError("That bookmark is not yours.")
     with transaction.atomic():

@@ -21,6 +21,7 @@ from ficarchive.blocking.queries import blocked_by
 from ficarchive.comments import contracts
 from ficarchive.comments.models import NAME_MAX, TEXT_MAX, Comment, CommentStatus
 from ficarchive.comments.paragraphs import paragraph_texts, reanchor, snippet
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.text import render_text
 from ficarchive.works.models import Chapter, CommentPermission, Creatorship, Work
 
@@ -142,6 +143,7 @@ def add_comment(
 
     Raises ValidationError for input or settings that forbid it, PermissionDenied for a
     blocked reader."""
+    check_active(user)
     if chapter.work_id != work.pk:
         raise ValidationError("That chapter belongs to another work.")
     if not NONCE.fullmatch(data.nonce):
@@ -215,6 +217,7 @@ def add_comment(
 @transaction.atomic
 def edit_comment(user: User, comment: Comment, text: str) -> Comment:
     """Change the text of the user's own comment; it shows as edited. Returns the comment."""
+    check_active(user)
     if comment.user_id != user.pk:
         raise PermissionDenied("You can only edit your own comments.")
     if comment.is_deleted:
@@ -230,6 +233,7 @@ def edit_comment(user: User, comment: Comment, text: str) -> Comment:
 def delete_comment(user: User, comment: Comment) -> None:
     """Delete a comment: its commenter, the work's creators and moderators may. The text goes;
     the row stays as "(This comment was deleted.)" while replies hang from it."""
+    check_active(user)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.user_id != user.pk and not can_moderate(user, work_creator_ids(comment.work)):
         raise PermissionDenied("You can only delete your own comments or those on your works.")
@@ -247,6 +251,7 @@ def delete_comment(user: User, comment: Comment) -> None:
 @transaction.atomic
 def approve_comment(user: User, comment: Comment) -> Comment:
     """Publish a pending comment (the work's creators and moderators)."""
+    check_active(user)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     creators = work_creator_ids(comment.work)
     if not can_moderate(user, creators):
@@ -272,6 +277,7 @@ def approve_comment(user: User, comment: Comment) -> Comment:
 @transaction.atomic
 def set_thread_frozen(user: User, comment: Comment, frozen: bool) -> Comment:
     """Freeze (no more replies) or unfreeze the thread the comment is in. Returns its root."""
+    check_active(user)
     root = comment.thread or comment
     if not can_moderate(user, work_creator_ids(root.work)):
         raise PermissionDenied("Only the work's creators can freeze its threads.")

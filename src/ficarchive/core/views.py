@@ -34,6 +34,12 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    from ficarchive.moderation.guards import refused_response
+    from ficarchive.moderation.sanctions import AccountRestricted
+
+    if isinstance(exception, AccountRestricted):
+        # A sanctioned account's write that the view did not catch: say why it was refused.
+        return refused_response(request, exception)
     return render(request, "403.html", status=403)
 
 

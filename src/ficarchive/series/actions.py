@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
 from ficarchive.accounts.models import User
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.notifications.actions import notify
 from ficarchive.series.models import RelatedWork, Series, SeriesWork
 from ficarchive.text import render_text
@@ -45,6 +46,7 @@ def _apply(series: Series, data: SeriesInput) -> None:
 
 def create_series(user: User, data: SeriesInput) -> Series:
     """Return a new, empty series made by the user."""
+    check_active(user)
     series = Series(creator=user)
     _apply(series, data)
     with transaction.atomic():
@@ -53,6 +55,7 @@ def create_series(user: User, data: SeriesInput) -> Series:
 
 
 def update_series(user: User, series: Series, data: SeriesInput) -> Series:
+    check_active(user)
     _check_creator(user, series)
     _apply(series, data)
     with transaction.atomic():
@@ -62,6 +65,7 @@ def update_series(user: User, series: Series, data: SeriesInput) -> Series:
 
 def delete_series(user: User, series: Series) -> None:
     """Delete the series (its works stay; bookmarks of the series go with it)."""
+    check_active(user)
     _check_creator(user, series)
     with transaction.atomic():
         series.delete()
@@ -70,6 +74,7 @@ def delete_series(user: User, series: Series) -> None:
 def add_work(user: User, series: Series, work: Work) -> SeriesWork:
     """Append one of the user's works to their series and return its entry. Adding a work
     that is already in the series returns the existing entry (a double submit adds one)."""
+    check_active(user)
     _check_creator(user, series)
     if not Work.objects.created_by(user).filter(pk=work.pk).exists():
         raise PermissionDenied("You can only add works you created.")
@@ -102,6 +107,7 @@ def _renumber(series: Series, ordered_ids: Sequence[int]) -> None:
 
 def remove_work(user: User, series: Series, work_id: int) -> bool:
     """Take a work out of the series (the later parts move up); return whether it was in."""
+    check_active(user)
     _check_creator(user, series)
     with transaction.atomic():
         Series.objects.select_for_update().filter(pk=series.pk).first()
@@ -119,6 +125,7 @@ def remove_work(user: User, series: Series, work_id: int) -> bool:
 
 def reorder_works(user: User, series: Series, ordered_work_ids: Sequence[int]) -> None:
     """Put the series' works in this order (work ids, each once, all of them)."""
+    check_active(user)
     _check_creator(user, series)
     with transaction.atomic():
         Series.objects.select_for_update().filter(pk=series.pk).first()
@@ -163,6 +170,7 @@ def add_related_work(
     user may read) or by an external work. External values are kept exactly as given. A link
     to a work here waits for one of its creators to approve it, unless the user created both;
     linking the same parent twice returns the existing link."""
+    check_active(user)
     if not Work.objects.created_by(user).filter(pk=work.pk).exists():
         raise PermissionDenied("Only the work's creators can say what inspired it.")
     if parent_work is None:
@@ -209,6 +217,7 @@ def may_approve(user: User, related: RelatedWork) -> bool:
 
 def approve_related_work(user: User, related: RelatedWork) -> RelatedWork:
     """Let the link show on the parent work (one of the parent's creators decides)."""
+    check_active(user)
     if not may_approve(user, related):
         raise PermissionDenied("Only the inspiring work's creators can approve the link.")
     with transaction.atomic():
@@ -219,6 +228,7 @@ def approve_related_work(user: User, related: RelatedWork) -> RelatedWork:
 
 def reject_related_work(user: User, related: RelatedWork) -> None:
     """Refuse (or later withdraw) the link: it is deleted, from the child work too."""
+    check_active(user)
     if not may_approve(user, related):
         raise PermissionDenied("Only the inspiring work's creators can reject the link.")
     with transaction.atomic():
@@ -227,6 +237,7 @@ def reject_related_work(user: User, related: RelatedWork) -> None:
 
 def remove_related_work(user: User, related: RelatedWork) -> None:
     """Delete a link (the child work's creators may remove what they added)."""
+    check_active(user)
     if not Work.objects.created_by(user).filter(pk=related.work_id).exists():
         raise PermissionDenied("Only the work's creators can remove this link.")
     with transaction.atomic():

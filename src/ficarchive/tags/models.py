@@ -72,7 +72,12 @@ class TagQuerySet(models.QuerySet["Tag"]):
             return tags.filter(name_key__startswith=key)
         tags = tags.filter(name_key__gte=key)
         if ord(key[-1]) < 0x10FFFF:
-            tags = tags.filter(name_key__lt=key[:-1] + chr(ord(key[-1]) + 1))
+            following = ord(key[-1]) + 1
+            # The code point after U+D7FF is a surrogate, which no stored text holds and UTF-8
+            # cannot encode: the next character a name can have is U+E000.
+            if 0xD800 <= following <= 0xDFFF:
+                following = 0xE000
+            tags = tags.filter(name_key__lt=key[:-1] + chr(following))
         return tags
 
     def unwrangled(self) -> TagQuerySet:
