@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ficarchive.accounts.models import LoginFailure, Pseud, User
@@ -74,21 +76,38 @@ def add_pseud(user: User, name: str, description: str = "") -> Pseud:
     return Pseud.objects.create(user=user, name=name, description=description[:500])
 
 
-def login_blocked(username: str, address: str) -> bool:
-    """Return True when the account or the address has failed too often recently."""
+def login_key(username: str) -> str:
+    """Return the name the throttle counts under: as the log-in form reads it (NFKC, no
+    surrounding whitespace), case-folded, so " Bob\t" and "BOB" are the same account."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()[:150]
+
+
+def _recent_failures() -> QuerySet[LoginFailure]:
     since = timezone.now() - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
-    recent = LoginFailure.objects.filter(created_at__gte=since)
-    if recent.filter(username=username.lower()).count() >= settings.LOGIN_THROTTLE_PER_ACCOUNT:
-        return True
-    return recent.filter(address=address).count() >= settings.LOGIN_THROTTLE_PER_ADDRESS
+    return LoginFailure.objects.filter(created_at__gte=since)
+
+
+def login_blocked(username: str, address: str) -> bool:
+    """Return True when this account has failed too often recently from this address: then
+    even the right password is refused there (the owner elsewhere is not locked out)."""
+    pair = _recent_failures().filter(username=login_key(username), address=address)
+    return pair.count() >= settings.LOGIN_THROTTLE_PER_ACCOUNT
+
+
+def address_over_limit(address: str) -> bool:
+    """Return True when the address has failed too often recently, whatever the accounts.
+    Its wrong passwords are then answered 429; a right one still logs in, since behind a
+    proxy many readers share one address."""
+    failures = _recent_failures().filter(address=address)
+    return failures.count() >= settings.LOGIN_THROTTLE_PER_ADDRESS
 
 
 def record_login_failure(username: str, address: str) -> None:
     """Remember one failed log-in (and forget ones older than a day)."""
-    LoginFailure.objects.create(username=username.lower()[:150], address=address)
+    LoginFailure.objects.create(username=login_key(username), address=address)
     LoginFailure.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
-def clear_login_failures(username: str) -> None:
-    """Forget the account's failures after a successful log-in."""
-    LoginFailure.objects.filter(username=username.lower()).delete()
+def clear_login_failures(username: str, address: str) -> None:
+    """Forget the account's failures from this address after a successful log-in there."""
+    LoginFailure.objects.filter(username=login_key(username), address=address).delete()
