@@ -380,11 +380,8 @@ def get_tag(call: Call, name: str) -> Result:
         cleaned = clean_tag_name(name)
     except ValidationError as error:
         raise ApiError(404, "No tag has that name.") from error
-    tag = (
-        Tag.objects.select_related("merger").filter(name__iexact=cleaned).first()
-        if cleaned
-        else None
-    )
+    visible = Tag.objects.visible_to(call.user)
+    tag = visible.select_related("merger").filter(name__iexact=cleaned).first() if cleaned else None
     if tag is None:
         raise ApiError(404, "No tag has that name.")
     target = tag.merger or tag
@@ -394,9 +391,9 @@ def get_tag(call: Call, name: str) -> Result:
     ).count()
     return 200, out.tag_detail_json(
         tag,
-        synonyms=list(Tag.objects.filter(merger=tag).order_by("name")),
+        synonyms=list(visible.filter(merger=tag).order_by("name")),
         parents=list(tag.parents.order_by("name")),
-        children=list(Tag.objects.filter(parents=tag).order_by("name")[:500]),
+        children=list(visible.filter(parents=tag).order_by("name")[:500]),
         work_count=work_count,
     )
 

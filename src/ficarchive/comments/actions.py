@@ -115,6 +115,7 @@ def _notify_new(comment: Comment, creators: set[int]) -> None:
             message=f"{who} replied to your comment on {where}.",
             url=url,
             key=f"comment-reply:{comment.pk}",
+            sender=comment.user,
         )
         notified.add(replied_to.pk)
     recipients = creators - notified - ({comment.user_id} if comment.user_id else set())
@@ -124,7 +125,12 @@ def _notify_new(comment: Comment, creators: set[int]) -> None:
         else:
             message = f"{who} commented on {where}."
         contracts.notify(
-            user, kind="comment", message=message, url=url, key=f"comment:{comment.pk}"
+            user,
+            kind="comment",
+            message=message,
+            url=url,
+            key=f"comment:{comment.pk}",
+            sender=comment.user,
         )
 
 
@@ -270,6 +276,7 @@ def approve_comment(user: User, comment: Comment) -> Comment:
             message=f"{comment.author_name} replied to your comment on “{comment.work.title}”.",
             url=comment.get_absolute_url(),
             key=f"comment-reply:{comment.pk}",
+            sender=comment.user,
         )
     return comment
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
 from ficarchive.accounts.models import User
+from ficarchive.blocking.queries import blocked_by
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.notifications.actions import notify
 from ficarchive.series.models import RelatedWork, Series, SeriesWork
@@ -141,7 +142,7 @@ def reorder_works(user: User, series: Series, ordered_work_ids: Sequence[int]) -
 # ----------------------------------------------------------------- related works
 
 
-def _notify_parent_creators(related: RelatedWork) -> None:
+def _notify_parent_creators(related: RelatedWork, sender: User) -> None:
     """Tell the parent work's creators about a new "inspired by" link awaiting them."""
     parent = related.parent_work
     assert parent is not None
@@ -154,6 +155,7 @@ def _notify_parent_creators(related: RelatedWork) -> None:
             message=f"“{child.title}” says it was inspired by your work “{parent.title}”.",
             url="/related/",
             key=f"related-work:{related.pk}",
+            sender=sender,
         )
 
 
@@ -189,6 +191,9 @@ def add_related_work(
         raise ValidationError("A work cannot be inspired by itself.")
     if not Work.objects.visible_to(user).filter(pk=parent_work.pk).exists():
         raise ValidationError("There is no work with that number that you can read.")
+    parent_creators = User.objects.filter(pseuds__creatorships__work=parent_work).values("pk")
+    if blocked_by([row["pk"] for row in parent_creators], user):
+        raise ValidationError("A creator of that work has blocked you: you cannot link to it.")
     own_parent = Work.objects.created_by(user).filter(pk=parent_work.pk).exists()
     with transaction.atomic():
         existing = RelatedWork.objects.filter(work=work, parent_work=parent_work).first()
@@ -203,7 +208,7 @@ def add_related_work(
             return RelatedWork.objects.get(work=work, parent_work=parent_work)
         # A draft stays private: no notification; once posted, the link shows on /related/.
         if not own_parent and not work.is_draft:
-            _notify_parent_creators(related)
+            _notify_parent_creators(related, user)
     return related
 
 

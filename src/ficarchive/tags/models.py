@@ -10,6 +10,7 @@ relationship to its fandoms, a fandom to its meta fandom, a freeform to its meta
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.db import connections, models
@@ -17,6 +18,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
 from ficarchive.tags.urlnames import tag_to_url
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from ficarchive.accounts.models import User
 
 
 class TagType(models.TextChoices):
@@ -58,6 +64,20 @@ WRANGLER_GROUP = "Tag wranglers"
 class TagQuerySet(models.QuerySet["Tag"]):
     def canonical(self) -> TagQuerySet:
         return self.filter(canonical=True)
+
+    def visible_to(self, user: User | AnonymousUser) -> TagQuerySet:
+        """Return the tags this viewer may see named: canonical tags (wranglers made them
+        public) and tags that a work the viewer may read uses, so a tag that only drafts or
+        hidden works use stays private. Wranglers see every tag (they wrangle them)."""
+        from ficarchive.tags.actions import can_wrangle
+        from ficarchive.works.models import Work, WorkTag
+
+        if can_wrangle(user):
+            return self
+        used = WorkTag.objects.filter(
+            tag_id=OuterRef("pk"), work_id__in=Work.objects.visible_to(user).values("pk")
+        )
+        return self.filter(Q(canonical=True) | Exists(used))
 
     def name_starts_with(self, prefix: str) -> TagQuerySet:
         """Return tags whose lower-cased name starts with the prefix (lower-cased), ordered by
