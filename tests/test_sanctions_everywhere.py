@@ -71,6 +71,18 @@ ALLOWED: dict[str, str] = {
     "report_work": "reports go to moderators; guests may report too",
     "report_comment": "reports go to moderators; guests may report too",
     "report_user": "reports go to moderators; guests may report too",
+    # A member's rights over their own account and data, from the account settings and site
+    # apps (names as those apps register them): the e-mail address they are reached at, their
+    # data, leaving, and the terms they must accept to keep using the archive. Changing the
+    # public profile, username or pseuds, orphaning and inviting others stay refused.
+    "settings_email": "the address the archive writes to them at",
+    "settings_email_confirm": "the same",
+    "confirm_email": "the same",
+    "confirm_email_link": "the same",
+    "data_export": "a copy of their own data is theirs to take",
+    "download_export": "the same",
+    "delete_account": "leaving the archive is always allowed",
+    "accept_terms": "accepting the terms is needed to go on reading",
 }
 # POST fields that make an otherwise refused form an allowed one.
 ALLOWED_FORMS: dict[tuple[str, str], str] = {
