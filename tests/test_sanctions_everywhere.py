@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -166,7 +167,7 @@ class Forms(HTMLParser):
                 if "checked" in a or (kind == "radio" and name not in form["fields"]):
                     form["fields"].setdefault(name, a.get("value", "on"))
             elif kind == "file":
-                form["fields"][name] = None
+                form["fields"][name] = UPLOAD
             else:
                 value = a.get("value", "")
                 if not value and kind != "hidden":
@@ -201,6 +202,18 @@ class Forms(HTMLParser):
             variants = [{**fields, n: v} for n, v in self._form["buttons"]] or [fields]
             self.found.append((self._form["action"], variants))
             self._form = None
+
+
+UPLOAD = "<a story file>"
+STORY = b"Walk Story\n\nFandom: Cowboy Bebop\n\nIt rained under the dome.\n"
+
+
+def _with_files(data: dict[str, Any]) -> dict[str, Any]:
+    """The form data with a fresh story file for each file field (a file is read once)."""
+    return {
+        key: SimpleUploadedFile("story.txt", STORY, "text/plain") if value == UPLOAD else value
+        for key, value in data.items()
+    }
 
 
 def forms_on(url: str, html: str) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -363,7 +376,7 @@ def _post(
     """POST in a savepoint that is rolled back (so every request starts from the baseline);
     return the status and the tables changed."""
     with transaction.atomic():
-        response = client.post(url, data)
+        response = client.post(url, _with_files(data))
         after = snapshot()
         transaction.set_rollback(True)
     return response.status_code, changes(baseline, after)
@@ -458,6 +471,7 @@ def test_the_walk_would_change_things_for_an_active_member() -> None:
     work, draft, series = scene.work.pk, scene.draft.pk, scene.series.pk
     for expected in [
         "/works/new/",
+        "/works/import/",
         f"/works/{work}/edit/",
         f"/works/{work}/chapters/new/",
         f"/works/{work}/chapters/1/edit/",
