@@ -66,9 +66,10 @@ class TagQuerySet(models.QuerySet["Tag"]):
         return self.filter(canonical=True)
 
     def visible_to(self, user: User | AnonymousUser) -> TagQuerySet:
-        """Return the tags this viewer may see named: canonical tags (wranglers made them
-        public) and tags that a work the viewer may read uses, so a tag that only drafts or
-        hidden works use stays private. Wranglers see every tag (they wrangle them)."""
+        """Return the tags this viewer may see named: canonical tags and their synonyms
+        (wranglers made them public) and tags that a work the viewer may read uses, so a tag
+        that only drafts or hidden works use stays private. Wranglers see every tag (they
+        wrangle them)."""
         from ficarchive.tags.actions import can_wrangle
         from ficarchive.works.models import Work, WorkTag
 
@@ -77,7 +78,7 @@ class TagQuerySet(models.QuerySet["Tag"]):
         used = WorkTag.objects.filter(
             tag_id=OuterRef("pk"), work_id__in=Work.objects.visible_to(user).values("pk")
         )
-        return self.filter(Q(canonical=True) | Exists(used))
+        return self.filter(Q(canonical=True) | Q(merger__isnull=False) | Exists(used))
 
     def name_starts_with(self, prefix: str) -> TagQuerySet:
         """Return tags whose lower-cased name starts with the prefix (lower-cased), ordered by
