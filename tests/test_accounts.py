@@ -103,12 +103,11 @@ def test_it_throttles_failed_log_ins_per_address(author: User, settings: object)
     for i in range(20):
         client.post("/login/", {"username": f"guess{i}", "password": "wrong"})
     assert LoginFailure.objects.filter(address="203.0.113.9").count() == 20
-    response = client.post("/login/", {"username": "author", "password": PASSWORD})
+    response = client.post("/login/", {"username": "author", "password": "wrong"})
     assert response.status_code == 429
-    other = Client(REMOTE_ADDR="198.51.100.7").post(
-        "/login/", {"username": "author", "password": PASSWORD}
-    )
-    assert other.status_code == 302
+    # The right password still logs in: behind a proxy, readers share one address.
+    right = client.post("/login/", {"username": "author", "password": PASSWORD})
+    assert right.status_code == 302
 
 
 def test_it_changes_the_password(author: User) -> None:

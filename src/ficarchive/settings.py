@@ -20,6 +20,7 @@ from ficarchive.core.env import (
     envbool,
     envint,
     envlist,
+    private_file,
     secret_key,
 )
 
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ficarchive.core.middleware.RejectNulBytesMiddleware",
+    "ficarchive.core.proxies.ProxyHeaderWarningMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -137,6 +139,12 @@ def _database(url: str) -> dict[str, Any]:
 
 
 DATABASES = {"default": _database(env("DATABASE_URL"))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and str(
+    DATABASES["default"]["NAME"]
+) not in {"", ":memory:"}:
+    # Made 0600 before Django opens it (its -wal and -shm files take its permissions): it
+    # holds e-mail addresses and password hashes.
+    private_file(Path(DATABASES["default"]["NAME"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES: dict[str, dict[str, Any]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,6 +37,7 @@ from ficarchive.bookmarks.models import Bookmark
 from ficarchive.comments.actions import render_comment
 from ficarchive.comments.models import DELETED_USER_EMAIL, Comment, CommentStatus
 from ficarchive.kudos.models import Kudos
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.search.index import reindex_works, remove_work
 from ficarchive.series.models import Series
 from ficarchive.works.models import Creatorship, Work
@@ -119,28 +121,46 @@ def validate_pseud_name(user: User, name: str, *, renaming: Pseud | None = None)
 @transaction.atomic
 def add_pseud(user: User, name: str, description: str = "") -> Pseud:
     """Add a pen name to the user. Returns the new pseud."""
+    check_active(user)
     name = validate_pseud_name(user, name)
     return Pseud.objects.create(user=user, name=name, description=description[:500])
 
 
-def login_blocked(username: str, address: str) -> bool:
-    """Return True when the account or the address has failed too often recently."""
+def login_key(username: str) -> str:
+    """Return the name the throttle counts under: as the log-in form reads it (NFKC, no
+    surrounding whitespace), case-folded, so " Bob\t" and "BOB" are the same account."""
+    return unicodedata.normalize("NFKC", username).strip().casefold()[:150]
+
+
+def _recent_failures() -> QuerySet[LoginFailure]:
     since = timezone.now() - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
-    recent = LoginFailure.objects.filter(created_at__gte=since)
-    if recent.filter(username=username.lower()).count() >= settings.LOGIN_THROTTLE_PER_ACCOUNT:
-        return True
-    return recent.filter(address=address).count() >= settings.LOGIN_THROTTLE_PER_ADDRESS
+    return LoginFailure.objects.filter(created_at__gte=since)
+
+
+def login_blocked(username: str, address: str) -> bool:
+    """Return True when this account has failed too often recently from this address: then
+    even the right password is refused there (the owner elsewhere is not locked out)."""
+    pair = _recent_failures().filter(username=login_key(username), address=address)
+    return pair.count() >= settings.LOGIN_THROTTLE_PER_ACCOUNT
+
+
+def address_over_limit(address: str) -> bool:
+    """Return True when the address has failed too often recently, whatever the accounts.
+    Its wrong passwords are then answered 429; a right one still logs in, since behind a
+    proxy many readers share one address."""
+    failures = _recent_failures().filter(address=address)
+    return failures.count() >= settings.LOGIN_THROTTLE_PER_ADDRESS
 
 
 def record_login_failure(username: str, address: str) -> None:
     """Remember one failed log-in (and forget ones older than a day)."""
-    LoginFailure.objects.create(username=username.lower()[:150], address=address)
+    LoginFailure.objects.create(username=login_key(username), address=address)
     LoginFailure.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
-def clear_login_failures(username: str) -> None:
-    """Forget the account's failures after a successful log-in."""
-    LoginFailure.objects.filter(username=username.lower()).delete()
+def clear_login_failures(username: str, address: str) -> None:
+    """Forget the account's failures from this address after a successful log-in there."""
+    LoginFailure.objects.filter(username=login_key(username), address=address).delete()
 
 
 # --- account settings ---------------------------------------------------------------------
@@ -202,6 +222,7 @@ def _work_ids_of_user(user: User) -> list[int]:
 def update_profile(user: User, *, display_name: str, bio: str) -> User:
     """Set the display name and the bio (kept as written, shown as the pipeline's sanitized
     HTML). Returns the user."""
+    check_active(user)
     display_name = " ".join(_check_text("Display name", display_name, DISPLAY_NAME_MAX).split())
     bio = _check_text("About you", bio, BIO_MAX)
     user.display_name = display_name
@@ -323,6 +344,7 @@ def change_username(user: User, new_username: str, password: str) -> User:
     """Rename the account (and its default pseud when that carried the old name). The old
     name redirects and is held for USERNAME_HOLD_DAYS; one change per
     USERNAME_CHANGE_INTERVAL_DAYS. Returns the user."""
+    check_active(user)
     user = User.objects.select_for_update().get(pk=user.pk)
     check_password(user, password)
     new_username = new_username.strip()
@@ -374,6 +396,7 @@ def renamed_user(old_username: str) -> User | None:
 @transaction.atomic
 def rename_pseud(user: User, pseud: Pseud, name: str, description: str) -> Pseud:
     """Rename a pseud and set its description. Returns the pseud."""
+    check_active(user)
     if pseud.user_id != user.pk:
         raise PermissionDenied("You can only change your own pseuds.")
     name = validate_pseud_name(user, name, renaming=pseud)
@@ -418,6 +441,7 @@ def _move_credits(
 def delete_pseud(user: User, pseud: Pseud) -> int:
     """Delete a pseud that is not the default; its works are credited to the default pseud.
     Returns how many works moved."""
+    check_active(user)
     if pseud.user_id != user.pk:
         raise PermissionDenied("You can only delete your own pseuds.")
     if pseud.is_default:
@@ -473,6 +497,7 @@ def _orphan_credits(user: User, work_ids: Iterable[int], keep_pseud: bool) -> se
 def orphan_works(user: User, works: Iterable[Work], *, keep_pseud: bool) -> int:
     """Give the user's credits on these works to orphan_account (under a pseud named like
     theirs when keep_pseud, else its default pseud). Returns how many works changed."""
+    check_active(user)
     ids = [w.pk for w in works]
     mine = set(
         Creatorship.objects.filter(pseud__user=user, work_id__in=ids).values_list(
@@ -490,6 +515,7 @@ def orphan_works(user: User, works: Iterable[Work], *, keep_pseud: bool) -> int:
 def orphan_series(user: User, series: Series, *, keep_pseud: bool) -> int:
     """Give a series and the user's works in it to orphan_account. Returns how many works
     changed."""
+    check_active(user)
     series = Series.objects.select_for_update().get(pk=series.pk)
     if series.creator_id != user.pk:
         raise PermissionDenied("You can only orphan your own series.")

@@ -72,7 +72,8 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 class ThrottledLoginView(LoginView):
-    """Log-in that refuses after too many recent failures for the account or the address."""
+    """Log-in that refuses after too many recent failures for the account from this address
+    (even the right password), and wrong passwords after too many from the address."""
 
     template_name = "accounts/login.html"
     authentication_form = LoginForm
@@ -82,21 +83,28 @@ class ThrottledLoginView(LoginView):
         username = str(request.POST.get("username", ""))[:150]
         address = client_address(request)
         if actions.login_blocked(username, address):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(
-                None,
-                "Too many failed log-ins for this account or from this address. Wait 15 minutes "
-                "and try again, or reset your password.",
+            return self._refused(
+                "Too many failed log-ins for this account from this address. Wait 15 minutes "
+                "and try again, or reset your password."
             )
-            response = self.render_to_response(self.get_context_data(form=form))
-            response.status_code = 429
-            return response
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
-            actions.clear_login_failures(username)
-        else:
-            actions.record_login_failure(username, address)
+            actions.clear_login_failures(username, address)
+            return response
+        actions.record_login_failure(username, address)
+        if actions.address_over_limit(address):
+            return self._refused(
+                "Too many failed log-ins from this address. Wait 15 minutes before trying "
+                "again; the right password still logs you in."
+            )
+        return response
+
+    def _refused(self, message: str) -> HttpResponse:
+        form = self.get_form()
+        form.errors.clear()
+        form.add_error(None, message)
+        response = self.render_to_response(self.get_context_data(form=form))
+        response.status_code = 429
         return response
 
 

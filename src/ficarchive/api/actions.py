@@ -9,6 +9,7 @@ from django.utils import timezone
 from ficarchive.accounts.models import User
 from ficarchive.api.models import TOKEN_NAME_MAX, ApiToken
 from ficarchive.api.tokens import PREFIX_SHOWN, hash_token, new_token
+from ficarchive.moderation.sanctions import check_active
 
 MAX_TOKENS = 50  # active tokens per account
 
@@ -28,6 +29,7 @@ def clean_token_name(raw: str) -> str:
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for the user. Returns the stored row and the token itself, which is
     not stored and cannot be shown again."""
+    check_active(user)
     name = clean_token_name(name)
     # Lock the user's row so two requests at once cannot both pass the count.
     User.objects.select_for_update().filter(pk=user.pk).first()

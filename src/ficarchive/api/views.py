@@ -56,6 +56,7 @@ from ficarchive.api.schema import (
 from ficarchive.api.tokens import bearer_token, hash_token
 from ficarchive.bookmarks import actions as bookmark_actions
 from ficarchive.bookmarks.models import Bookmark
+from ficarchive.core.numbers import parse_whole_number
 from ficarchive.kudos.actions import leave_kudos
 from ficarchive.moderation.limits import RateLimited, check_rate
 from ficarchive.moderation.sanctions import check_active
@@ -192,11 +193,11 @@ def _query(params: QueryDict, declared: tuple[Param, ...]) -> dict[str, Any]:
         typed: list[Any] = []
         for value in raw:
             if item_kind == "integer":
-                text = value.strip()
-                if not text.isascii() or not text.isdigit() or len(text) > 18:
+                number = parse_whole_number(value)
+                if number is None:
                     problems.append(f"{param.name} must be a whole number, not “{value[:30]}”.")
                     continue
-                typed.append(int(text))
+                typed.append(number)
             elif item_kind == "boolean":
                 word = value.strip().lower()
                 if word in {"1", "true", "yes", "on"}:
@@ -380,11 +381,8 @@ def get_tag(call: Call, name: str) -> Result:
         cleaned = clean_tag_name(name)
     except ValidationError as error:
         raise ApiError(404, "No tag has that name.") from error
-    tag = (
-        Tag.objects.select_related("merger").filter(name__iexact=cleaned).first()
-        if cleaned
-        else None
-    )
+    visible = Tag.objects.visible_to(call.user)
+    tag = visible.select_related("merger").filter(name__iexact=cleaned).first() if cleaned else None
     if tag is None:
         raise ApiError(404, "No tag has that name.")
     target = tag.merger or tag
@@ -394,9 +392,9 @@ def get_tag(call: Call, name: str) -> Result:
     ).count()
     return 200, out.tag_detail_json(
         tag,
-        synonyms=list(Tag.objects.filter(merger=tag).order_by("name")),
+        synonyms=list(visible.filter(merger=tag).order_by("name")),
         parents=list(tag.parents.order_by("name")),
-        children=list(Tag.objects.filter(parents=tag).order_by("name")[:500]),
+        children=list(visible.filter(parents=tag).order_by("name")[:500]),
         work_count=work_count,
     )
 
@@ -745,7 +743,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if "revoke" in request.POST:
             raw = request.POST.get("revoke", "")
-            if raw.isascii() and raw.isdigit() and len(raw) < 19 and revoke_token(user, int(raw)):
+            token_id = parse_whole_number(raw)
+            if token_id is not None and revoke_token(user, token_id):
                 messages.success(request, "Token revoked: it no longer works.")
             else:
                 messages.error(request, "No such token among yours.")

@@ -26,6 +26,14 @@ def blocked_by(owner_ids: Iterable[int], user: User | AnonymousUser | None) -> b
     return Block.objects.filter(blocker_id__in=ids, blocked_id=user.pk).exists()
 
 
+def blocked_user_ids(user: User | AnonymousUser | None) -> QuerySet[Block, Any]:
+    """Return the ids of the users `user` blocked, as a values QuerySet usable as a subquery
+    (empty for guests)."""
+    if user is None or not user.is_authenticated:
+        return Block.objects.none().values_list("blocked_id", flat=True)
+    return Block.objects.filter(blocker_id=user.pk).values_list("blocked_id", flat=True)
+
+
 def muted_user_ids(user: User | AnonymousUser | None) -> QuerySet[Mute, Any]:
     """Return the ids of the users `user` muted, as a values QuerySet usable as a subquery
     (empty for guests)."""

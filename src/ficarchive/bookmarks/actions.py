@@ -10,10 +10,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from ficarchive.accounts.models import User
+from ficarchive.blocking.queries import blocked_by
 from ficarchive.bookmarks.models import MAX_BOOKMARK_TAGS, Bookmark, BookmarkTag
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.series.models import Series
 from ficarchive.text import render_text
-from ficarchive.works.models import Work
+from ficarchive.works.models import Creatorship, Work
 
 
 @dataclass
@@ -32,6 +34,15 @@ def _target(work: Work | None, series: Series | None) -> dict[str, object]:
     if (work is None) == (series is None):
         raise ValueError("A bookmark is of exactly one work or one series.")
     return {"work": work} if work is not None else {"series": series}
+
+
+def _owner_ids(work: Work | None, series: Series | None) -> list[int]:
+    """Return the ids of the users who made the work (its creators) or the series."""
+    if series is not None:
+        return [series.creator_id]
+    return list(
+        Creatorship.objects.filter(work=work).values_list("pseud__user_id", flat=True).distinct()
+    )
 
 
 def _count_change(work_id: int | None, delta: int) -> None:
@@ -68,7 +79,12 @@ def save_bookmark(
     """Create or update the user's bookmark of a work or series (one per user and target, so
     a double submit edits the same bookmark). Return it and whether it is new. The caller
     has checked that the user may read the target."""
+    check_active(user)
     target = _target(work, series)
+    if not data.private and blocked_by(_owner_ids(work, series), user):
+        raise ValidationError(
+            "A creator of this work has blocked you: your bookmark of it can only be private."
+        )
     if len(data.tags) > MAX_BOOKMARK_TAGS:
         raise ValidationError(f"A bookmark holds at most {MAX_BOOKMARK_TAGS} tags.")
     notes_html = render_text(data.notes, "html", paragraph_ids=False).html
@@ -97,6 +113,7 @@ def set_for_later(user: User, work: Work, for_later: bool) -> Bookmark | None:
     """Mark a work for later (a private bookmark, or the flag on the user's existing bookmark)
     or take the mark off. Taking it off a bookmark that holds nothing else deletes it.
     Return the bookmark, or None when it is gone."""
+    check_active(user)
     with transaction.atomic():
         if for_later:
             bookmark, _created = _locked_bookmark(user, {"work": work})
@@ -118,6 +135,7 @@ def set_for_later(user: User, work: Work, for_later: bool) -> Bookmark | None:
 
 def delete_bookmark(user: User, bookmark: Bookmark) -> None:
     """Delete one of the user's bookmarks."""
+    check_active(user)
     if bookmark.user_id != user.pk:
         raise ValidationError("That bookmark is not yours.")
     with transaction.atomic():

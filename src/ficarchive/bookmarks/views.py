@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ficarchive.accounts.models import User
+from ficarchive.blocking.queries import blocked_user_ids
 from ficarchive.bookmarks import actions
 from ficarchive.bookmarks.forms import BookmarkForm
 from ficarchive.bookmarks.models import Bookmark, BookmarkQuerySet
@@ -72,6 +73,8 @@ def work_bookmarks(request: HttpRequest, work_id: int) -> HttpResponseBase:
         return redirect_to_login(request.get_full_path())
     bookmarks = (
         Bookmark.objects.filter(work=work, private=False)
+        # Someone the reader blocked does not reach them through a bookmark of their work.
+        .exclude(user_id__in=blocked_user_ids(request.user))
         .select_related("user")
         .prefetch_related("tags")
         .order_by("-updated_at", "-pk")

@@ -21,6 +21,7 @@ from ficarchive.blocking.queries import blocked_by
 from ficarchive.comments import contracts
 from ficarchive.comments.models import NAME_MAX, TEXT_MAX, Comment, CommentStatus
 from ficarchive.comments.paragraphs import paragraph_texts, reanchor, snippet
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.site.access import check_guest_comments, check_may_post
 from ficarchive.site.roles import is_moderator
 from ficarchive.text import render_text
@@ -118,6 +119,7 @@ def _notify_new(comment: Comment, creators: set[int]) -> None:
             message=f"{who} replied to your comment on {where}.",
             url=url,
             key=f"comment-reply:{comment.pk}",
+            sender=comment.user,
         )
         notified.add(replied_to.pk)
     recipients = creators - notified - ({comment.user_id} if comment.user_id else set())
@@ -127,7 +129,12 @@ def _notify_new(comment: Comment, creators: set[int]) -> None:
         else:
             message = f"{who} commented on {where}."
         contracts.notify(
-            user, kind="comment", message=message, url=url, key=f"comment:{comment.pk}"
+            user,
+            kind="comment",
+            message=message,
+            url=url,
+            key=f"comment:{comment.pk}",
+            sender=comment.user,
         )
 
 
@@ -146,6 +153,7 @@ def add_comment(
 
     Raises ValidationError for input or settings that forbid it, PermissionDenied for a
     blocked reader."""
+    check_active(user)
     check_may_post(user)
     if chapter.work_id != work.pk:
         raise ValidationError("That chapter belongs to another work.")
@@ -220,6 +228,7 @@ def add_comment(
 @transaction.atomic
 def edit_comment(user: User, comment: Comment, text: str) -> Comment:
     """Change the text of the user's own comment; it shows as edited. Returns the comment."""
+    check_active(user)
     if comment.user_id != user.pk:
         raise PermissionDenied("You can only edit your own comments.")
     if comment.is_deleted:
@@ -235,6 +244,7 @@ def edit_comment(user: User, comment: Comment, text: str) -> Comment:
 def delete_comment(user: User, comment: Comment) -> None:
     """Delete a comment: its commenter, the work's creators and moderators may. The text goes;
     the row stays as "(This comment was deleted.)" while replies hang from it."""
+    check_active(user)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.user_id != user.pk and not can_moderate(user, work_creator_ids(comment.work)):
         raise PermissionDenied("You can only delete your own comments or those on your works.")
@@ -252,6 +262,7 @@ def delete_comment(user: User, comment: Comment) -> None:
 @transaction.atomic
 def approve_comment(user: User, comment: Comment) -> Comment:
     """Publish a pending comment (the work's creators and moderators)."""
+    check_active(user)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     creators = work_creator_ids(comment.work)
     if not can_moderate(user, creators):
@@ -270,6 +281,7 @@ def approve_comment(user: User, comment: Comment) -> Comment:
             message=f"{comment.author_name} replied to your comment on “{comment.work.title}”.",
             url=comment.get_absolute_url(),
             key=f"comment-reply:{comment.pk}",
+            sender=comment.user,
         )
     return comment
 
@@ -277,6 +289,7 @@ def approve_comment(user: User, comment: Comment) -> Comment:
 @transaction.atomic
 def set_thread_frozen(user: User, comment: Comment, frozen: bool) -> Comment:
     """Freeze (no more replies) or unfreeze the thread the comment is in. Returns its root."""
+    check_active(user)
     root = comment.thread or comment
     if not can_moderate(user, work_creator_ids(root.work)):
         raise PermissionDenied("Only the work's creators can freeze its threads.")

@@ -14,6 +14,9 @@ def spam_reason(*, user: User | None, text: str) -> str | None:
     return str(reason) if reason else None
 
 
-def notify(recipient: User, *, kind: str, message: str, url: str, key: str) -> bool:
-    """Notify `recipient` in the caller's transaction. Returns True if created."""
-    return send_notification(recipient, kind=kind, message=message, url=url, key=key)
+def notify(
+    recipient: User, *, kind: str, message: str, url: str, key: str, sender: User | None
+) -> bool:
+    """Notify `recipient` of what `sender` did (nothing if the recipient blocked the sender),
+    in the caller's transaction. Returns True if created."""
+    return send_notification(recipient, kind=kind, message=message, url=url, key=key, sender=sender)

@@ -17,6 +17,7 @@ from ficarchive.comments import actions
 from ficarchive.comments.forms import CommentForm, EditCommentForm
 from ficarchive.comments.models import Comment
 from ficarchive.comments.threads import build_threads, visible_comments
+from ficarchive.core.numbers import parse_whole_number
 from ficarchive.moderation.guards import refuse_write
 from ficarchive.works.models import Chapter, Work
 from ficarchive.works.views import NeedsLogin, readable_work
@@ -111,8 +112,9 @@ def new_comment(request: HttpRequest, work_id: int) -> HttpResponse:
     chapters = Chapter.objects.filter(work=work)
     if not (user and work.is_created_by(user)):
         chapters = chapters.posted()
-    chapter = chapters.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() else None
-    if chapter is None or len(raw) > 18:
+    number = parse_whole_number(raw)
+    chapter = chapters.filter(pk=number).first() if number is not None else None
+    if chapter is None:
         raise Http404("No such chapter.")
     form = CommentForm(request.POST, guest=user is None)
     if form.is_valid():

@@ -67,10 +67,44 @@ def envlist(name: str, default: list[str]) -> list[str]:
 
 
 def data_dir() -> Path:
-    """Return the data directory (created if missing): FICARCHIVE_DATA_DIR or ./var."""
+    """Return the data directory: FICARCHIVE_DATA_DIR or ./var, created if missing as a
+    private directory (0700, whatever the umask)."""
     path = Path(env("DATA_DIR", "var")).resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    private_dir(path)
     return path
+
+
+def private_dir(path: Path) -> None:
+    """Create the directory (and missing parents) if it does not exist, itself 0700 whatever
+    the umask. An existing directory is left as the operator set it."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)  # the umask can only take bits off 0700
+    path.chmod(0o700)
+
+
+def private_file(path: Path) -> None:
+    """Make a file only its owner may read (0600): create it empty if missing (an empty file
+    is a valid, new SQLite database), and take group and other permissions off the file and
+    its SQLite companions (-wal, -shm, -journal) if they exist. SQLite gives the companions
+    it creates later the database file's permissions."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # no such folder, or not ours: SQLite will say so when it opens the file
+    else:
+        os.close(fd)
+    for candidate in (path, *(Path(f"{path}{s}") for s in ("-wal", "-shm", "-journal"))):
+        try:
+            if candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            return  # another account's file: leave it to its owner
 
 
 def secret_key(directory: Path) -> str:

@@ -35,6 +35,12 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    from ficarchive.moderation.guards import refused_response
+    from ficarchive.moderation.sanctions import AccountRestricted
+
+    if isinstance(exception, AccountRestricted):
+        # A sanctioned account's write that the view did not catch: say why it was refused.
+        return refused_response(request, exception)
     # PermissionDenied raised with a message (an action saying why) shows that message.
     reason = str(exception) if isinstance(exception, PermissionDenied) else ""
     return render(request, "403.html", {"reason": reason}, status=403)

@@ -67,7 +67,9 @@ def _tag(name: str) -> Tag:
     # No tag name is longer than MAX_TAG_LENGTH: do not send a huge name to the database.
     tag = None
     if len(name) <= MAX_TAG_LENGTH:
-        tag = Tag.objects.select_related("merger").filter(name__iexact=name).first()
+        # Feeds list public works only, so only tags a guest may see have one.
+        tags = Tag.objects.visible_to(AnonymousUser()).select_related("merger")
+        tag = tags.filter(name__iexact=name).first()
     if tag is None:
         raise Http404("No such tag.")
     return tag

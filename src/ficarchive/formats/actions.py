@@ -6,6 +6,7 @@ from django.db import transaction
 
 from ficarchive.accounts.models import User
 from ficarchive.formats.parsed import ParsedWork
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.tags.actions import FORBIDDEN_TAG_CHARS
 from ficarchive.tags.models import MAX_TAG_LENGTH
 from ficarchive.works import actions
@@ -74,6 +75,7 @@ def import_parsed_work(
 
     Raises ValidationError (nothing saved) when the file's content cannot be posted as it is,
     e.g. no title, or no fandom for a work that is to be posted."""
+    check_active(user)
     data = work_input_from_parsed(parsed, title=title)
     chapters = [
         actions.ChapterInput(

@@ -22,6 +22,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.db import transaction
 
+from ficarchive.core.env import private_dir
 from ficarchive.formats.exporters import FORMATS, ExportChapter, ExportFormat, ExportWork
 from ficarchive.tags.models import TagType
 from ficarchive.works.models import Chapter, Rating, Work
@@ -109,7 +110,10 @@ def cache_path(work: Work, fmt: ExportFormat, *, include_drafts: bool) -> Path:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Folders 0700 and files 0600 (mkstemp's mode), whatever the umask: creators' drafts
+    # are cached here too.
+    private_dir(downloads_dir())
+    private_dir(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with os.fdopen(handle, "wb") as file:

@@ -10,6 +10,7 @@ from django.utils.crypto import salted_hmac
 from ficarchive.accounts.models import User
 from ficarchive.blocking.queries import blocked_by
 from ficarchive.kudos.models import Kudos
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.site.access import check_guest_kudos
 from ficarchive.works.models import Creatorship, Work
 
@@ -32,6 +33,7 @@ def leave_kudos(work: Work, *, user: User | None, guest: str = "") -> bool:
 
     Raises ValidationError for a creator's own work or a work that takes no guest kudos,
     PermissionDenied for a reader a creator blocked."""
+    check_active(user)
     creators = creator_ids(work)
     if user is not None:
         if user.pk in creators:

@@ -22,6 +22,7 @@ from ficarchive.moderation.models import (
     SanctionKind,
     TargetType,
 )
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.site import roles
 from ficarchive.works.models import Work
 
@@ -144,6 +145,7 @@ def _close_reports(
 def set_work_hidden(moderator: User, work: Work, hidden: bool, reason: str = "") -> None:
     """Hide a work from everyone but its creators (or show it again); hiding closes its open
     reports."""
+    check_active(moderator)
     _require_moderator(moderator)
     Work.objects.filter(pk=work.pk).update(hidden=hidden)
     work.hidden = hidden
@@ -156,6 +158,7 @@ def set_work_hidden(moderator: User, work: Work, hidden: bool, reason: str = "")
 @transaction.atomic
 def delete_comment(moderator: User, comment: Any, reason: str = "") -> None:
     """Delete a comment through the comments app's own action, and log it."""
+    check_active(moderator)
     _require_moderator(moderator)
     from ficarchive.comments import actions as comment_actions
 
@@ -168,6 +171,7 @@ def delete_comment(moderator: User, comment: Any, reason: str = "") -> None:
 @transaction.atomic
 def suspend_user(moderator: User, user: User, until: datetime, reason: str) -> Sanction:
     """Suspend an account until a date: it cannot post works, comments, kudos or bookmarks."""
+    check_active(moderator)
     _require_moderator(moderator)
     if until <= timezone.now():
         raise ValidationError("A suspension ends in the future: choose a later date.")
@@ -191,6 +195,7 @@ def suspend_user(moderator: User, user: User, until: datetime, reason: str) -> S
 @transaction.atomic
 def ban_user(moderator: User, user: User, reason: str) -> Sanction:
     """Ban an account: it can no longer log in (is_active False) nor write anything."""
+    check_active(moderator)
     _require_moderator(moderator)
     if user.pk == moderator.pk:
         raise ValidationError("You cannot ban yourself.")
@@ -210,6 +215,7 @@ def ban_user(moderator: User, user: User, reason: str) -> Sanction:
 @transaction.atomic
 def lift_sanction(moderator: User, sanction: Sanction, reason: str = "") -> None:
     """End a ban or suspension now; lifting a ban lets the account log in again."""
+    check_active(moderator)
     _require_moderator(moderator)
     if sanction.lifted_at is not None:
         return
@@ -234,6 +240,7 @@ def lift_sanction(moderator: User, sanction: Sanction, reason: str = "") -> None
 @transaction.atomic
 def close_report(moderator: User, report: Report, status: str, reason: str = "") -> None:
     """Mark an open report resolved or dismissed."""
+    check_active(moderator)
     _require_moderator(moderator)
     if status not in (ReportStatus.RESOLVED, ReportStatus.DISMISSED):
         raise ValidationError("A report is closed as resolved or dismissed.")

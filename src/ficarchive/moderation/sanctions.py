@@ -1,5 +1,10 @@
 """Whether an account may write: suspended and banned accounts may not post works, comments,
-kudos or bookmarks."""
+kudos or bookmarks.
+
+Every action that writes on a member's behalf calls `check_active(user)` first, so no view,
+API call or command can forget it; the 403 handler (`core.views.error_403`) shows the message
+of an `AccountRestricted` that no view caught.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,10 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from ficarchive.accounts.models import User
+
+
+class AccountRestricted(PermissionDenied):
+    """A banned or suspended account tried to write; str() is the message to show."""
 
 
 def active_sanction(user: User | AnonymousUser | None) -> Sanction | None:
@@ -42,7 +51,8 @@ def sanction_message(sanction: Sanction) -> str:
 
 
 def check_active(user: User | AnonymousUser | None) -> None:
-    """Raise PermissionDenied (with the message to show) if the user is banned or suspended."""
+    """Raise AccountRestricted, a PermissionDenied with the message to show, if the user is
+    banned or suspended."""
     sanction = active_sanction(user)
     if sanction is not None:
-        raise PermissionDenied(sanction_message(sanction))
+        raise AccountRestricted(sanction_message(sanction))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ficarchive.accounts.models import User
 from ficarchive.accounts.views import safe_next
+from ficarchive.core.numbers import parse_whole_number
 from ficarchive.core.pagination import paginate
 from ficarchive.moderation import actions
 from ficarchive.moderation.forms import BanForm, ModeratorReasonForm, ReportForm, SuspendForm
@@ -334,11 +335,8 @@ def moderate_user(request: HttpRequest, username: str) -> HttpResponse:
 
 
 def _int(value: Any) -> int:
-    try:
-        number = int(str(value)[:20])
-    except (TypeError, ValueError):
-        return 0
-    return number if 0 < number < 2**62 else 0
+    number = parse_whole_number(value)
+    return number if number is not None and 0 < number < 2**62 else 0
 
 
 @moderator_required

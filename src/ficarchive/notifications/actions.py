@@ -43,12 +43,17 @@ def clean_message(message: str) -> str:
     return text
 
 
-def notify(recipient: User, *, kind: str, message: str, url: str, key: str) -> bool:
+def notify(
+    recipient: User, *, kind: str, message: str, url: str, key: str, sender: User | None = None
+) -> bool:
     """Create one in-site notification for recipient, and queue an email (after commit) when
     they opted in to email for this kind. `key` is unique per recipient: a second call with
-    the same key creates nothing. Runs inside the caller's transaction (a savepoint of its
-    own). Returns True if a notification was created. Raises ValueError for a url that is not
-    a path on this site, or an empty or overlong kind or key (a caller's mistake)."""
+    the same key creates nothing. `sender` is the account whose act it tells of: nothing is
+    created when the recipient blocked it. Runs inside the caller's transaction (a savepoint
+    of its own). Returns True if a notification was created. Raises ValueError for a url that
+    is not a path on this site, or an empty or overlong kind or key (a caller's mistake)."""
+    if sender is not None and _blocked(recipient, sender):
+        return False
     wants = NotificationSettings.objects.filter(user_id=recipient.pk).first()
     return create_notification(
         recipient.pk,
@@ -58,6 +63,14 @@ def notify(recipient: User, *, kind: str, message: str, url: str, key: str) -> b
         key=key,
         email=wants is not None and wants.wants_email(kind),
     )
+
+
+def _blocked(recipient: User, sender: User) -> bool:
+    try:
+        from ficarchive.blocking.models import Block
+    except ImportError:  # pragma: no cover (blocking is an optional app)
+        return False
+    return Block._default_manager.filter(blocker_id=recipient.pk, blocked_id=sender.pk).exists()
 
 
 def create_notification(

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ficarchive.accounts.models import User
+from ficarchive.core.numbers import parse_whole_number
 from ficarchive.core.pagination import paginate
 from ficarchive.notifications import actions
 from ficarchive.notifications.forms import InboxActionForm, NotificationSettingsForm
@@ -41,12 +42,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def update(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     form = InboxActionForm(request.POST)
-    page = request.POST.get("page", "")
-    back = (
-        f"/inbox/?page={int(page)}"
-        if page.isascii() and page.isdigit() and len(page) < 9
-        else "/inbox/"
-    )
+    page = parse_whole_number(request.POST.get("page", ""), max_digits=8)
+    back = f"/inbox/?page={page}" if page is not None else "/inbox/"
     if not form.is_valid():
         messages.error(request, "That did not work: choose a notification and an action.")
         return redirect(back)

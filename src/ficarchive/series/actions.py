@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
 from ficarchive.accounts.models import User
+from ficarchive.blocking.queries import blocked_by
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.notifications.actions import notify
 from ficarchive.series.models import RelatedWork, Series, SeriesWork
 from ficarchive.text import render_text
@@ -45,6 +47,7 @@ def _apply(series: Series, data: SeriesInput) -> None:
 
 def create_series(user: User, data: SeriesInput) -> Series:
     """Return a new, empty series made by the user."""
+    check_active(user)
     series = Series(creator=user)
     _apply(series, data)
     with transaction.atomic():
@@ -53,6 +56,7 @@ def create_series(user: User, data: SeriesInput) -> Series:
 
 
 def update_series(user: User, series: Series, data: SeriesInput) -> Series:
+    check_active(user)
     _check_creator(user, series)
     _apply(series, data)
     with transaction.atomic():
@@ -62,6 +66,7 @@ def update_series(user: User, series: Series, data: SeriesInput) -> Series:
 
 def delete_series(user: User, series: Series) -> None:
     """Delete the series (its works stay; bookmarks of the series go with it)."""
+    check_active(user)
     _check_creator(user, series)
     with transaction.atomic():
         series.delete()
@@ -70,6 +75,7 @@ def delete_series(user: User, series: Series) -> None:
 def add_work(user: User, series: Series, work: Work) -> SeriesWork:
     """Append one of the user's works to their series and return its entry. Adding a work
     that is already in the series returns the existing entry (a double submit adds one)."""
+    check_active(user)
     _check_creator(user, series)
     if not Work.objects.created_by(user).filter(pk=work.pk).exists():
         raise PermissionDenied("You can only add works you created.")
@@ -102,6 +108,7 @@ def _renumber(series: Series, ordered_ids: Sequence[int]) -> None:
 
 def remove_work(user: User, series: Series, work_id: int) -> bool:
     """Take a work out of the series (the later parts move up); return whether it was in."""
+    check_active(user)
     _check_creator(user, series)
     with transaction.atomic():
         Series.objects.select_for_update().filter(pk=series.pk).first()
@@ -119,6 +126,7 @@ def remove_work(user: User, series: Series, work_id: int) -> bool:
 
 def reorder_works(user: User, series: Series, ordered_work_ids: Sequence[int]) -> None:
     """Put the series' works in this order (work ids, each once, all of them)."""
+    check_active(user)
     _check_creator(user, series)
     with transaction.atomic():
         Series.objects.select_for_update().filter(pk=series.pk).first()
@@ -134,7 +142,7 @@ def reorder_works(user: User, series: Series, ordered_work_ids: Sequence[int]) -
 # ----------------------------------------------------------------- related works
 
 
-def _notify_parent_creators(related: RelatedWork) -> None:
+def _notify_parent_creators(related: RelatedWork, sender: User) -> None:
     """Tell the parent work's creators about a new "inspired by" link awaiting them."""
     parent = related.parent_work
     assert parent is not None
@@ -147,6 +155,7 @@ def _notify_parent_creators(related: RelatedWork) -> None:
             message=f"“{child.title}” says it was inspired by your work “{parent.title}”.",
             url="/related/",
             key=f"related-work:{related.pk}",
+            sender=sender,
         )
 
 
@@ -163,6 +172,7 @@ def add_related_work(
     user may read) or by an external work. External values are kept exactly as given. A link
     to a work here waits for one of its creators to approve it, unless the user created both;
     linking the same parent twice returns the existing link."""
+    check_active(user)
     if not Work.objects.created_by(user).filter(pk=work.pk).exists():
         raise PermissionDenied("Only the work's creators can say what inspired it.")
     if parent_work is None:
@@ -181,6 +191,9 @@ def add_related_work(
         raise ValidationError("A work cannot be inspired by itself.")
     if not Work.objects.visible_to(user).filter(pk=parent_work.pk).exists():
         raise ValidationError("There is no work with that number that you can read.")
+    parent_creators = User.objects.filter(pseuds__creatorships__work=parent_work).values("pk")
+    if blocked_by([row["pk"] for row in parent_creators], user):
+        raise ValidationError("A creator of that work has blocked you: you cannot link to it.")
     own_parent = Work.objects.created_by(user).filter(pk=parent_work.pk).exists()
     with transaction.atomic():
         existing = RelatedWork.objects.filter(work=work, parent_work=parent_work).first()
@@ -195,7 +208,7 @@ def add_related_work(
             return RelatedWork.objects.get(work=work, parent_work=parent_work)
         # A draft stays private: no notification; once posted, the link shows on /related/.
         if not own_parent and not work.is_draft:
-            _notify_parent_creators(related)
+            _notify_parent_creators(related, user)
     return related
 
 
@@ -209,6 +222,7 @@ def may_approve(user: User, related: RelatedWork) -> bool:
 
 def approve_related_work(user: User, related: RelatedWork) -> RelatedWork:
     """Let the link show on the parent work (one of the parent's creators decides)."""
+    check_active(user)
     if not may_approve(user, related):
         raise PermissionDenied("Only the inspiring work's creators can approve the link.")
     with transaction.atomic():
@@ -219,6 +233,7 @@ def approve_related_work(user: User, related: RelatedWork) -> RelatedWork:
 
 def reject_related_work(user: User, related: RelatedWork) -> None:
     """Refuse (or later withdraw) the link: it is deleted, from the child work too."""
+    check_active(user)
     if not may_approve(user, related):
         raise PermissionDenied("Only the inspiring work's creators can reject the link.")
     with transaction.atomic():
@@ -227,6 +242,7 @@ def reject_related_work(user: User, related: RelatedWork) -> None:
 
 def remove_related_work(user: User, related: RelatedWork) -> None:
     """Delete a link (the child work's creators may remove what they added)."""
+    check_active(user)
     if not Work.objects.created_by(user).filter(pk=related.work_id).exists():
         raise PermissionDenied("Only the work's creators can remove this link.")
     with transaction.atomic():

@@ -16,7 +16,7 @@ from ficarchive.series.models import EXTERNAL_FIELD_MAX, EXTERNAL_URL_MAX, Serie
 from ficarchive.works.models import NOTES_MAX, SUMMARY_MAX, TITLE_MAX, Work
 
 # "123", "/works/123/", "https://example.org/works/123/chapters/4/"
-_WORK_REFERENCE = re.compile(r"(?:^|/works/)(\d{1,18})(?:/|$)")
+_WORK_REFERENCE = re.compile(r"(?:^|/works/)([0-9]{1,18})(?:/|$)")
 
 
 class SeriesForm(PlainLabelsMixin, forms.Form):

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ficarchive.accounts.models import User
+from ficarchive.core.numbers import parse_whole_number
 from ficarchive.core.pagination import paginate
 from ficarchive.series import actions
 from ficarchive.series.forms import AddWorkForm, RelatedWorkForm, SeriesForm, SeriesOrderForm
@@ -26,7 +27,7 @@ def _user(request: HttpRequest) -> User:
 def _posted_id(request: HttpRequest, name: str) -> int | None:
     """Return the POSTed field as an id, or None when it is not one (hostile input included)."""
     raw = str(request.POST.get(name, ""))
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+    return parse_whole_number(raw)
 
 
 def _series(series_id: int) -> Series:

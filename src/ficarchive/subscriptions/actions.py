@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from ficarchive.core.outbox import enqueue_with_transaction
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.subscriptions.models import Subscription
 from ficarchive.works.models import Creatorship, Status, Work
 
@@ -49,6 +50,7 @@ def subscribe_to_work(user: User, work: Work) -> Subscription:
     """Subscribe the user to new chapters of a work they can read. Subscribing twice keeps
     one subscription. Returns it. Raises PermissionDenied for a work the user cannot read
     (or whose creator blocked them) and ValidationError for the user's own work."""
+    check_active(user)
     if not Work.objects.visible_to(user).filter(pk=work.pk, status=Status.POSTED).exists():
         raise PermissionDenied("You can only subscribe to posted works you can read.")
     creators = _work_creator_ids(work)
@@ -64,6 +66,7 @@ def subscribe_to_series(user: User, series: Series) -> Subscription:
     """Subscribe the user to new works and chapters in a series. Returns the subscription.
     Raises ValidationError for the user's own series, PermissionDenied when its creator
     blocked the user."""
+    check_active(user)
     if series.creator_id == user.pk:
         raise ValidationError("This is your own series: you hear about it already.")
     if _blocked([series.creator_id], user):
@@ -75,6 +78,7 @@ def subscribe_to_series(user: User, series: Series) -> Subscription:
 def subscribe_to_creator(user: User, creator: User) -> Subscription:
     """Subscribe the user to everything a creator posts. Returns the subscription. Raises
     ValidationError for oneself, PermissionDenied when the creator blocked the user."""
+    check_active(user)
     if creator.pk == user.pk:
         raise ValidationError("You cannot subscribe to yourself.")
     if not creator.is_active:

@@ -35,8 +35,8 @@ def subscription_targets(work: Work, creator_ids: list[int]) -> Q:
 def subscriber_ids(work: Work, chapter: Chapter, creator_ids: list[int]) -> list[int]:
     """Return the ids of the users to notify about a chapter: those subscribed, when it was
     posted, to the work, to a series holding it, or to one of its creators; active accounts
-    only; never the creators themselves, users a creator blocked, or users who muted a
-    creator. Sorted."""
+    only; never the creators themselves, users a creator blocked, or users who blocked or
+    muted a creator. Sorted."""
     subscriptions = Subscription.objects.filter(subscription_targets(work, creator_ids))
     if chapter.published_at is not None:
         # A queue that ran late must not tell later subscribers of a "new" work.
@@ -49,9 +49,14 @@ def subscriber_ids(work: Work, chapter: Chapter, creator_ids: list[int]) -> list
     except ImportError:  # pragma: no cover (blocking is an optional app)
         pass
     else:
-        users = users.exclude(
-            pk__in=Block._default_manager.filter(blocker_id__in=creator_ids).values("blocked_id")
-        ).exclude(pk__in=Mute._default_manager.filter(muted_id__in=creator_ids).values("muter_id"))
+        blocks = Block._default_manager
+        users = (
+            users.exclude(pk__in=blocks.filter(blocker_id__in=creator_ids).values("blocked_id"))
+            .exclude(pk__in=blocks.filter(blocked_id__in=creator_ids).values("blocker_id"))
+            .exclude(
+                pk__in=Mute._default_manager.filter(muted_id__in=creator_ids).values("muter_id")
+            )
+        )
     return list(users.order_by("pk").values_list("pk", flat=True))
 
 

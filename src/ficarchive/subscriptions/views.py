@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from ficarchive.accounts.models import User
 from ficarchive.core.pagination import paginate
+from ficarchive.moderation.guards import refused_response
+from ficarchive.moderation.sanctions import AccountRestricted
 from ficarchive.series.models import Series
 from ficarchive.subscriptions import actions
 from ficarchive.subscriptions.forms import SubscribeForm
@@ -64,6 +66,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 raise Http404("No such user.")
             actions.subscribe_to_creator(request.user, creator)
             fallback, label = f"/users/{creator.username}/", creator.username
+    except AccountRestricted as error:
+        return refused_response(request, error)
     except (ValidationError, PermissionDenied) as error:
         text = error.messages[0] if isinstance(error, ValidationError) else str(error)
         messages.error(request, text or "You cannot subscribe to that.")

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.site.roles import forget_groups, group_names
 from ficarchive.tags.filtering import refresh_filter_tags, works_under
 from ficarchive.tags.models import (
@@ -169,6 +170,7 @@ def _fresh(tag: Tag) -> Tag:
 @transaction.atomic
 def make_canonical(wrangler: User, tag: Tag) -> Tag:
     """Make the tag canonical (a synonym stops being one). Returns the tag."""
+    check_active(wrangler)
     _check_wrangler(wrangler)
     tag = _fresh(tag)
     _not_fixed(tag)
@@ -186,6 +188,7 @@ def make_synonym(wrangler: User, tag: Tag, canonical: Tag) -> Tag:
     """Make the tag a synonym of a canonical tag of the same type. The tag's own synonyms and
     sub tags move to the canonical tag, and so do its parents where they fit; the tag keeps no
     parent links of its own. Returns the tag."""
+    check_active(wrangler)
     _check_wrangler(wrangler)
     tag, canonical = _fresh(tag), _fresh(canonical)
     _not_fixed(tag)
@@ -236,6 +239,7 @@ def make_synonym(wrangler: User, tag: Tag, canonical: Tag) -> Tag:
 @transaction.atomic
 def unmake_synonym(wrangler: User, tag: Tag) -> Tag:
     """Stop the tag being a synonym: it becomes an unwrangled tag of its own. Returns the tag."""
+    check_active(wrangler)
     _check_wrangler(wrangler)
     tag = _fresh(tag)
     if tag.merger_id is None:
@@ -250,6 +254,7 @@ def unmake_synonym(wrangler: User, tag: Tag) -> Tag:
 def add_parent(wrangler: User, child: Tag, parent: Tag) -> TagParent:
     """Put the child tag under a canonical parent tag: a character or relationship in a
     fandom, a fandom in a meta fandom, a freeform under a meta tag. Returns the link."""
+    check_active(wrangler)
     _check_wrangler(wrangler)
     child, parent = _fresh(child), _fresh(parent)
     _not_fixed(child)
@@ -277,6 +282,7 @@ def add_parent(wrangler: User, child: Tag, parent: Tag) -> TagParent:
 @transaction.atomic
 def remove_parent(wrangler: User, child: Tag, parent: Tag) -> None:
     """Take the child tag out from under the parent tag."""
+    check_active(wrangler)
     _check_wrangler(wrangler)
     deleted, _ = TagParent.objects.filter(child=child, parent=parent).delete()
     if not deleted:

@@ -10,6 +10,7 @@ relationship to its fandoms, a fandom to its meta fandom, a freeform to its meta
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.db import connections, models
@@ -17,6 +18,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 
 from ficarchive.tags.urlnames import tag_to_url
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from ficarchive.accounts.models import User
 
 
 class TagType(models.TextChoices):
@@ -59,6 +65,21 @@ class TagQuerySet(models.QuerySet["Tag"]):
     def canonical(self) -> TagQuerySet:
         return self.filter(canonical=True)
 
+    def visible_to(self, user: User | AnonymousUser) -> TagQuerySet:
+        """Return the tags this viewer may see named: canonical tags and their synonyms
+        (wranglers made them public) and tags that a work the viewer may read uses, so a tag
+        that only drafts or hidden works use stays private. Wranglers see every tag (they
+        wrangle them)."""
+        from ficarchive.tags.actions import can_wrangle
+        from ficarchive.works.models import Work, WorkTag
+
+        if can_wrangle(user):
+            return self
+        used = WorkTag.objects.filter(
+            tag_id=OuterRef("pk"), work_id__in=Work.objects.visible_to(user).values("pk")
+        )
+        return self.filter(Q(canonical=True) | Q(merger__isnull=False) | Exists(used))
+
     def name_starts_with(self, prefix: str) -> TagQuerySet:
         """Return tags whose lower-cased name starts with the prefix (lower-cased), ordered by
         that name, in a form the prefix indexes serve: PostgreSQL matches with LIKE on a
@@ -72,7 +93,12 @@ class TagQuerySet(models.QuerySet["Tag"]):
             return tags.filter(name_key__startswith=key)
         tags = tags.filter(name_key__gte=key)
         if ord(key[-1]) < 0x10FFFF:
-            tags = tags.filter(name_key__lt=key[:-1] + chr(ord(key[-1]) + 1))
+            following = ord(key[-1]) + 1
+            # The code point after U+D7FF is a surrogate, which no stored text holds and UTF-8
+            # cannot encode: the next character a name can have is U+E000.
+            if 0xD800 <= following <= 0xDFFF:
+                following = 0xE000
+            tags = tags.filter(name_key__lt=key[:-1] + chr(following))
         return tags
 
     def unwrangled(self) -> TagQuerySet:

@@ -29,8 +29,11 @@ AUTOCOMPLETE_LIMIT = 10
 MAX_DB_ID = 2**63 - 1
 
 
-def _tag(name: str) -> Tag:
-    tag = Tag.objects.select_related("merger").filter(name__iexact=name).first()
+def _tag(request: HttpRequest, name: str) -> Tag:
+    """Return the tag with this name if the reader may see it (`TagQuerySet.visible_to`),
+    else raise Http404."""
+    tags = Tag.objects.visible_to(request.user).select_related("merger")
+    tag = tags.filter(name__iexact=name).first()
     if tag is None:
         raise Http404("No such tag.")
     return tag
@@ -58,16 +61,17 @@ def _tagged_works(request: HttpRequest, tag: Tag) -> WorkQuerySet:
 
 
 def tag_detail(request: HttpRequest, name: str) -> HttpResponse:
-    tag = _tag(name)
+    tag = _tag(request, name)
     listed = tag.merger or tag  # a synonym's works are its canonical tag's
     works = _tagged_works(request, listed)
-    children = list(tag.children.order_by("type", "name")[: CHILDREN_SHOWN + 1])
+    visible = Tag.objects.visible_to(request.user)
+    children = list(visible.filter(parents=tag).order_by("type", "name")[: CHILDREN_SHOWN + 1])
     context: dict[str, Any] = {
         "tag": tag,
         "listed": listed,
         "works": list(works[:10]),
         "count": works.count(),
-        "synonyms": list(tag.synonyms.order_by("name")),
+        "synonyms": list(visible.filter(merger=tag).order_by("name")),
         "parents": list(tag.parents.order_by("type", "name")),
         "children": children[:CHILDREN_SHOWN],
         "more_children": len(children) > CHILDREN_SHOWN,
@@ -78,7 +82,7 @@ def tag_detail(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def tag_works(request: HttpRequest, name: str) -> HttpResponseBase:
-    tag = _tag(name)
+    tag = _tag(request, name)
     if tag.merger is not None:
         target = tag.merger.get_absolute_url() + "works/"
         if request.GET:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.comments.actions import reanchor_paragraph_comments
+from ficarchive.moderation.sanctions import check_active
 from ficarchive.search.index import reindex_work, remove_work
 from ficarchive.site.access import check_may_post
 from ficarchive.subscriptions.actions import on_posted
@@ -224,6 +225,7 @@ def post_work(
 ) -> Work:
     """Create a work with its first chapter, credited to the user's pseuds (the default pseud
     when none are given), posted now or kept as a draft. Returns the new work."""
+    check_active(user)
     if not draft:
         check_may_post(user)
     validate_work_input(data, posting=not draft)
@@ -255,6 +257,7 @@ def update_work(
 ) -> Work:
     """Change a work's metadata and tags, and, when pseuds are given, which of the user's own
     pseuds it is credited to (co-creators' credits are left alone). Returns the work."""
+    check_active(user)
     _check_creator(work, user)
     validate_work_input(data, posting=work.status == Status.POSTED)
     _apply_work_fields(work, data)
@@ -278,6 +281,7 @@ def update_work(
 @transaction.atomic
 def post_draft_work(user: User, work: Work) -> Work:
     """Post a draft work and all of its chapters. Returns the work."""
+    check_active(user)
     check_may_post(user)
     _check_creator(work, user)
     if work.status == Status.POSTED:
@@ -300,6 +304,7 @@ def post_draft_work(user: User, work: Work) -> Work:
 @transaction.atomic
 def delete_work(user: User, work: Work) -> None:
     """Delete a work with its chapters, credits and taggings."""
+    check_active(user)
     _check_creator(work, user)
     remove_work(work)
     work.delete()
@@ -308,6 +313,7 @@ def delete_work(user: User, work: Work) -> None:
 @transaction.atomic
 def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = False) -> Chapter:
     """Append a chapter to the work, posted now or kept as a draft. Returns the chapter."""
+    check_active(user)
     if not draft:
         check_may_post(user)
     _check_creator(work, user)
@@ -334,6 +340,7 @@ def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = Fal
 @transaction.atomic
 def update_chapter(user: User, chapter: Chapter, data: ChapterInput) -> Chapter:
     """Change a chapter's text and notes. Returns the chapter."""
+    check_active(user)
     _check_creator(chapter.work, user)
     validate_chapter_input(data)
     _apply_chapter_fields(chapter, data)
@@ -347,6 +354,7 @@ def update_chapter(user: User, chapter: Chapter, data: ChapterInput) -> Chapter:
 @transaction.atomic
 def post_chapter(user: User, chapter: Chapter) -> Chapter:
     """Post a draft chapter of a posted work. Returns the chapter."""
+    check_active(user)
     check_may_post(user)
     work = chapter.work
     _check_creator(work, user)
@@ -379,6 +387,7 @@ def _renumber(work: Work, ordered_ids: Sequence[int]) -> None:
 def delete_chapter(user: User, chapter: Chapter) -> None:
     """Delete a chapter and renumber the rest. A work's only chapter cannot be deleted (delete
     the work instead)."""
+    check_active(user)
     work = chapter.work
     _check_creator(work, user)
     if Chapter.objects.filter(work=work).count() <= 1:
@@ -395,6 +404,7 @@ def delete_chapter(user: User, chapter: Chapter) -> None:
 @transaction.atomic
 def reorder_chapters(user: User, work: Work, ordered_ids: Sequence[int]) -> None:
     """Put the work's chapters in the given order (a list of all its chapter ids)."""
+    check_active(user)
     _check_creator(work, user)
     current = set(Chapter.objects.filter(work=work).values_list("pk", flat=True))
     if set(ordered_ids) != current or len(ordered_ids) != len(current):

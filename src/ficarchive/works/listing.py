@@ -30,6 +30,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from ficarchive.core.numbers import parse_whole_number
 from ficarchive.search.engine import WorkSearch, search_works
 from ficarchive.tags.models import FilterTagging, Tag, TagType
 from ficarchive.works.blurbs import render_blurbs
@@ -142,13 +143,13 @@ def _values(params: QueryDict, key: str) -> list[str]:
 def _number(raw: str, label: str, problems: list[str]) -> int | None:
     if not raw:
         return None
-    cleaned = raw.replace(",", "").replace("_", "").strip()
-    if not cleaned.isdigit() or int(cleaned) > MAX_WORDS:
+    number = parse_whole_number(raw.replace(",", "").replace("_", ""))
+    if number is None or number > MAX_WORDS:
         problems.append(
             f"“{raw[:30]}” is not a word count from 0 to {MAX_WORDS:,}; {label} left out."
         )
         return None
-    return int(cleaned)
+    return number
 
 
 def _find_tags(names: list[str], problems: list[str]) -> list[Tag]:
@@ -352,10 +353,11 @@ def _page_number(raw: str, problems: list[str]) -> int:
     raw = raw[:MAX_PARAM].strip()
     if not raw:
         return 1
-    if not raw.isdigit() or int(raw) < 1:
+    number = parse_whole_number(raw)
+    if number is None or number < 1:
         problems.append(f"“{raw[:20]}” is not a page number; showing page 1.")
         return 1
-    return min(int(raw), 10**9)
+    return min(number, 10**9)
 
 
 def _facets(

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ficarchive.accounts.models import User
@@ -18,6 +18,7 @@ from ficarchive.core.progress import Progress
 from ficarchive.formats.actions import import_parsed_work
 from ficarchive.formats.importers import FORMATS, MAX_IMPORT_BYTES, ImportRejected, parse_file
 from ficarchive.formats.parsed import ParsedWork
+from ficarchive.moderation.sanctions import check_active
 
 EXIT_BAD_FILE = 2
 # Files a folder import picks up; others in the folder are counted and skipped.
@@ -80,6 +81,10 @@ class Command(BaseCommand):
                     f"There is no user named “{options['author']}”. Create the account first "
                     "(sign up on the site, or `ficarchive createsuperuser`), then import again."
                 )
+            try:
+                check_active(author)
+            except PermissionDenied as error:
+                raise CommandError(f"{author.username} cannot import works now: {error}") from None
         paths, skipped = expand_paths(options["paths"])
         if skipped:
             kinds = sorted({p.suffix.lower() or "(no extension)" for p in skipped})
@@ -97,7 +102,7 @@ class Command(BaseCommand):
         for done, path in enumerate(paths, start=1):
             try:
                 result = self._one(path, author, options)
-            except (ImportRejected, ValidationError, OSError) as error:
+            except (ImportRejected, ValidationError, PermissionDenied, OSError) as error:
                 failures += 1
                 self._failed(path, _message(error), options)
             except Exception as error:  # a bug must not stop a folder import halfway
