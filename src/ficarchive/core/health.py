@@ -16,6 +16,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from ficarchive.core.env import envbool, envfloat
 
@@ -28,6 +29,7 @@ def _json(payload: dict[str, object], status: int) -> HttpResponse:
     )
 
 
+@require_safe
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     return _json({"status": "ok"}, 200)
@@ -63,6 +65,7 @@ def _check_worker() -> str:
     return "no background worker beat recently: start `ficarchive worker`"
 
 
+@require_safe
 @never_cache
 def readyz(request: HttpRequest) -> HttpResponse:
     checks: dict[str, str] = {}
