@@ -77,3 +77,33 @@ def test_it_lets_exactly_the_limit_of_simultaneous_comments_through(
         f"print(Comment.objects.filter(user__username={name!r}).count())\n"
     )
     assert int(saved.strip().splitlines()[-1]) == limit
+
+
+def test_it_checks_exactly_the_allowed_number_of_simultaneous_wrong_passwords(
+    running_archive: LiveServer,
+) -> None:
+    """16 wrong passwords for one account at once, against a limit of 5 per account and
+    address: exactly 5 are checked (each answered with the form again), 11 are refused with
+    429 before any password hash runs. The check, then the slow hash, then the record used
+    to let 14 through."""
+    name, _, _ = _make_member_and_work(running_archive, "guesser")
+
+    def guess() -> int:
+        visitor = Visitor(running_archive.url)
+        token = visitor.csrf_token("/login/")
+        status, _, _ = visitor.request(
+            "POST",
+            "/login/",
+            {"csrfmiddlewaretoken": token, "username": name, "password": "not the password"},
+        )
+        return status
+
+    statuses = _fire_at_once(16, guess)
+    limit = 5  # FICARCHIVE_LOGIN_THROTTLE_PER_ACCOUNT's default
+    assert statuses.count(200) == limit, statuses
+    assert statuses.count(429) == 16 - limit, statuses
+    recorded = running_archive.shell(
+        "from ficarchive.accounts.models import LoginFailure\n"
+        f"print(LoginFailure.objects.filter(username={name.lower()!r}).count())\n"
+    )
+    assert int(recorded.strip().splitlines()[-1]) == limit

@@ -37,6 +37,7 @@ from ficarchive.bookmarks.models import Bookmark
 from ficarchive.comments.actions import render_comment
 from ficarchive.comments.models import DELETED_USER_EMAIL, Comment, CommentStatus
 from ficarchive.kudos.models import Kudos
+from ficarchive.moderation.limits import counter_key, lock_counters
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.search.index import reindex_works, remove_work
 from ficarchive.series.models import Series
@@ -144,6 +145,23 @@ def login_blocked(username: str, address: str) -> bool:
     return pair.count() >= settings.LOGIN_THROTTLE_PER_ACCOUNT
 
 
+def reserve_login_attempt(username: str, address: str) -> int | None:
+    """Take one of the account's attempts from this address before the password is checked,
+    or return None when none is left (the account is locked out here).
+
+    The attempt is written as a failure at once, and counting and writing are one serialized
+    step, so log-ins sent at the same moment cannot all pass the count while the slow password
+    hash runs: with a limit of 5, exactly 5 passwords are ever checked. A log-in that succeeds
+    clears the pair's failures, this one included (`clear_login_failures`). Returns the id of
+    the failure written."""
+    key = login_key(username)
+    with transaction.atomic():
+        lock_counters([counter_key("login", "pair", f"{key}\0{address}")])
+        if login_blocked(username, address):
+            return None
+        return LoginFailure.objects.create(username=key, address=address).pk
+
+
 def address_over_limit(address: str) -> bool:
     """Return True when the address has failed too often recently, whatever the accounts.
     Its wrong passwords are then answered 429; a right one still logs in, since behind a
@@ -152,9 +170,8 @@ def address_over_limit(address: str) -> bool:
     return failures.count() >= settings.LOGIN_THROTTLE_PER_ADDRESS
 
 
-def record_login_failure(username: str, address: str) -> None:
-    """Remember one failed log-in (and forget ones older than a day)."""
-    LoginFailure.objects.create(username=login_key(username), address=address)
+def forget_old_login_failures() -> None:
+    """Forget failed log-ins older than a day (no window looks that far back)."""
     LoginFailure.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
 
 

@@ -82,7 +82,9 @@ class ThrottledLoginView(LoginView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = str(request.POST.get("username", ""))[:150]
         address = client_address(request)
-        if actions.login_blocked(username, address):
+        # The attempt is counted (as a failure) before the password is checked: see
+        # reserve_login_attempt.
+        if actions.reserve_login_attempt(username, address) is None:
             return self._refused(
                 "Too many failed log-ins for this account from this address. Wait 15 minutes "
                 "and try again, or reset your password."
@@ -91,7 +93,7 @@ class ThrottledLoginView(LoginView):
         if request.user.is_authenticated:
             actions.clear_login_failures(username, address)
             return response
-        actions.record_login_failure(username, address)
+        actions.forget_old_login_failures()
         if actions.address_over_limit(address):
             return self._refused(
                 "Too many failed log-ins from this address. Wait 15 minutes before trying "

@@ -138,14 +138,14 @@ def _is_exempt(user: User | AnonymousUser | None) -> bool:
     return is_moderator(user)
 
 
-def _scope_key(action: str, scope: str, value: object) -> int:
+def counter_key(action: str, scope: str, value: object) -> int:
     """Return a signed 64-bit number naming one counter (an action by one account or one
     address), for PostgreSQL's advisory locks."""
     digest = hashlib.blake2b(f"rate:{action}:{scope}:{value}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _lock_counters(keys: list[int]) -> None:
+def lock_counters(keys: list[int]) -> None:
     """Serialize every check of these counters until the transaction ends.
 
     SQLite needs nothing here: its transactions begin IMMEDIATE (settings), so the one that
@@ -175,13 +175,13 @@ def check_rate(action: str, *, user: User | AnonymousUser | None, address: str) 
     address = address[:64]
     events = RateEvent.objects.filter(action=action)
     scopes: dict[str, QuerySet[RateEvent]] = {"address": events.filter(address=address)}
-    keys = [_scope_key(action, "address", address)]
+    keys = [counter_key(action, "address", address)]
     if user_id is not None:
         scopes["account"] = events.filter(user_id=user_id)
-        keys.append(_scope_key(action, "account", user_id))
+        keys.append(counter_key(action, "account", user_id))
     longest = max(limit.seconds for limit in limits)
     with transaction.atomic():
-        _lock_counters(keys)
+        lock_counters(keys)
         now = timezone.now()
         for limit in limits:
             scoped = scopes.get(limit.scope)
