@@ -47,6 +47,7 @@ def titles(user: User | AnonymousUser, q: str) -> set[str]:
 
 def work_input(work: Work, **changes: object) -> WorkInput:
     data = WorkInput(
+        warnings=["No Archive Warnings Apply"],
         title=work.title,
         fandoms=[t.name for t in work.fandoms],
         text_format="text",
@@ -109,7 +110,9 @@ def test_it_matches_titles_tags_creators_summaries_and_notes(author: User) -> No
 
     post_work(
         author,
-        WorkInput(title="Corgi Credit", fandoms=["Cowboy Bebop"]),
+        WorkInput(
+            warnings=["No Archive Warnings Apply"], title="Corgi Credit", fandoms=["Cowboy Bebop"]
+        ),
         ChapterInput(text="Plain text.", text_format="text"),
         pseuds=[pseud],
     )

@@ -76,6 +76,7 @@ def test_it_follows_edits_of_a_works_tags(author: User) -> None:
     julia = tag("Spike Spiegel/Julia", canonical=True)
     TagParent.objects.create(child=julia, parent=tag("Bebop Ships", canonical=True))
     data = WorkInput(
+        warnings=["No Archive Warnings Apply"],
         title="Ballad",
         fandoms=["Cowboy Bebop"],
         relationships=["Spike Spiegel/Julia"],

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ficarchive.subscriptions",
     "ficarchive.moderation",
     "ficarchive.feeds",
+    "ficarchive.preferences",
     "ficarchive.backup",
     "ficarchive.blocking",
     "ficarchive.kudos",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "ficarchive.core.middleware.SecurityHeadersMiddleware",
     "ficarchive.core.middleware.ReaderPreferencesMiddleware",
+    "ficarchive.preferences.middleware.ReadingPreferencesMiddleware",
 ]
 
 ROOT_URLCONF = "ficarchive.urls"

@@ -12,13 +12,13 @@ from ficarchive.api import views as api
 from ficarchive.blocking import views as blocking
 from ficarchive.bookmarks import views as bookmarks
 from ficarchive.comments import views as comments
-from ficarchive.core import views as core
 from ficarchive.feeds import views as feeds
 from ficarchive.formats import views as formats
 from ficarchive.history import views as history
 from ficarchive.kudos import views as kudos
 from ficarchive.moderation import views as moderation
 from ficarchive.notifications import views as notifications
+from ficarchive.preferences import views as preferences
 from ficarchive.series import views as series
 from ficarchive.subscriptions import views as subscriptions
 from ficarchive.tags import views as tags
@@ -203,7 +203,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="password_reset_complete",
     ),
     # Site
-    path("preferences/", core.preferences, name="preferences"),
+    path("preferences/", preferences.preferences, name="preferences"),
     path("admin/", admin.site.urls),
 ]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+from ficarchive.core.display import current_display
 from ficarchive.core.middleware import TEXT_SIZES, THEMES
 
 
@@ -14,4 +15,6 @@ def site(request: HttpRequest) -> dict[str, object]:
         "reader_prefs": prefs,
         "themes": THEMES,
         "text_sizes": TEXT_SIZES,
+        # What the reader hides on blurbs and work pages (reading preferences).
+        "display": current_display(),
     }
