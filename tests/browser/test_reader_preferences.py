@@ -6,6 +6,7 @@ pages and states (the notice, the preferences page, "Show warnings") in both the
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -53,7 +54,8 @@ def scene(ficarchive_server: LiveServer) -> dict[str, object]:
     names = {
         "writer": unique_username("writer"),
         "reader": unique_username("reader"),
-        "tag": unique_username("Lantern"),
+        # One word (letters and digits), so search finds it as one token.
+        "tag": "Lantern" + secrets.token_hex(4),
     }
     output = ficarchive_server.shell(SCENE % {"names": json.dumps(names), "password": PASSWORD})
     ids: dict[str, object] = json.loads(output.strip().splitlines()[-1])
