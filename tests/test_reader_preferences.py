@@ -526,14 +526,14 @@ def test_it_keeps_the_listing_in_index_order_with_muted_tags(author: User, reade
         else:
             cursor.execute("SET enable_seqscan = off")
     try:
-        for query_string, index in [
+        for query_string, index_name in [
             ("", "work_sort_updated_idx"),
             ("sort=kudos", "work_sort_kudos_idx"),
         ]:
             f = parse_filters(QueryDict(query_string))
             works = apply_filters(Work.objects.visible_to(reader).posted(), f).exclude(muted)
             plan = order_works(works, f.sort).values_list("pk", flat=True)[:20].explain()
-            assert index in plan, plan
+            assert index_name in plan, plan
             if connection.vendor == "sqlite":
                 assert "TEMP B-TREE" not in plan, plan
     finally:
