@@ -133,7 +133,10 @@ def test_it_hides_warnings_and_additional_tags_behind_show_controls(
     )
     save_reading_preferences(reader, ReadingChoices(hide_warnings=True, hide_freeforms=True))
     page = text_of(client_for(reader).get(f"/works/{work.pk}/"))
-    assert "<summary>Show warnings</summary>Major Character Death</details>" in page
+    assert (
+        '<summary>Show warnings</summary><span class="warnings">Major Character Death</span>'
+        in page
+    )
     assert "<summary>Show additional tags</summary>" in page
     listing = text_of(client_for(reader).get("/works/"))
     assert "<summary>Show warnings</summary>" in listing
