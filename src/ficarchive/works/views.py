@@ -167,6 +167,9 @@ def _read(request: HttpRequest, work_id: int, position: int | None, full: bool) 
         # Nothing is counted or recorded: the reader has not read the work yet.
         return render(request, "works/adult_notice.html", context)
     chapters: list[Chapter] = context["chapters"]
+    # With "always open the entire work", /works/<id>/ is the entire work: chapter by
+    # chapter reading starts at the first chapter's own URL.
+    context["full_by_default"] = prefs_for(request).full_work
     index = 0
     if position is not None:
         index = next((i for i, c in enumerate(chapters) if c.position == position), -1)
