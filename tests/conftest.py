@@ -46,7 +46,11 @@ def make_work(
     fandoms: tuple[str, ...] = ("Cowboy Bebop",),
     **fields: object,
 ) -> Work:
-    """Post (or save as a draft) a one-chapter work through the posting action."""
+    """Post (or save as a draft) a one-chapter work through the posting action. It is rated
+    General Audiences (so reading it needs no adult content notice) and carries "No Archive
+    Warnings Apply" (posting needs a warning) unless `rating` or `warnings` say otherwise."""
+    fields.setdefault("warnings", ["No Archive Warnings Apply"])
+    fields.setdefault("rating", "general")
     data = WorkInput(
         title=title,
         fandoms=list(fandoms),

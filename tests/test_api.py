@@ -503,6 +503,9 @@ def test_kudos(shelf: dict[str, Work], author: User, reader: User) -> None:
     assert own.status_code == 400
     assert call("POST", f"/api/v1/works/{work.pk}/kudos/").status_code == 401
     assert call("POST", f"/api/v1/works/{shelf['draft'].pk}/kudos/", token).status_code == 404
+    # Its creator sees the draft, and is told why kudos cannot go on it.
+    drafted = call("POST", f"/api/v1/works/{shelf['draft'].pk}/kudos/", token_for(author))
+    assert drafted.status_code == 400
 
 
 def test_bookmarks(shelf: dict[str, Work], reader: User, stranger: User) -> None:

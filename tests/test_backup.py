@@ -95,6 +95,7 @@ def build_archive(author: User, reader: User, stranger: User) -> None:
             work = post_work(
                 author,
                 WorkInput(
+                    warnings=["No Archive Warnings Apply"],
                     title=title[:200],
                     summary=strings[(index * 7) % len(strings)],
                     text_format="text",

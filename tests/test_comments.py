@@ -157,6 +157,7 @@ def test_the_work_form_sets_comment_and_kudos_choices(author: User) -> None:
     data = {
         "title": work.title,
         "rating": work.rating,
+        "warnings": "No Archive Warnings Apply",
         "fandoms": "Cowboy Bebop",
         "text_format": "text",
         "language": "en",

@@ -401,7 +401,12 @@ def test_it_loads_consistent_rows_in_bulk() -> None:
         assert user.defaults == 1
     new = post_work(
         demo,
-        WorkInput(title="After the load", fandoms=[fandom.name], text_format="text"),
+        WorkInput(
+            warnings=["No Archive Warnings Apply"],
+            title="After the load",
+            fandoms=[fandom.name],
+            text_format="text",
+        ),
         ChapterInput(text="One more.", text_format="text"),
     )
     assert new.pk > max(w.pk for w in works)

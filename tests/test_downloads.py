@@ -157,6 +157,7 @@ def hostile_work(author: User) -> Work:
     strings = corpus()
     chunks = [strings[i : i + 300] for i in range(0, len(strings), 300)]
     data = WorkInput(
+        warnings=["No Archive Warnings Apply"],
         title="<script>alert(1)</script> ‮ Ⓗⓞⓢⓣⓘⓛⓔ",
         summary=strings[5],
         notes="\n".join(strings[:40]),

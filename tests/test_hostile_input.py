@@ -58,6 +58,7 @@ def test_every_text_field_takes_the_hostile_corpora(author: User) -> None:
             {
                 "title": payload[:255],
                 "rating": "general",
+                "warnings": "No Archive Warnings Apply",
                 "fandoms": "Hostile Fandom",
                 "text_format": fmt,
                 "summary": payload[:1250],
@@ -92,6 +93,7 @@ def test_tag_fields_take_the_hostile_corpora(author: User) -> None:
             {
                 "title": "Tags",
                 "rating": "general",
+                "warnings": "No Archive Warnings Apply",
                 "fandoms": payload[:150] or "F",
                 "relationships": payload,
                 "characters": payload[:150],

@@ -122,7 +122,7 @@ def test_acquisition_entries_link_every_download(shelf: dict[str, Work]) -> None
     assert (alternate.type, alternate.href) == ("text/html", f"http://testserver/works/{work.pk}/")
     assert entry.author == "author"
     assert entry.summary == "Rain under the dome"
-    assert [t.term for t in entry.tags] == ["Cowboy Bebop"]
+    assert [t.term for t in entry.tags] == ["Cowboy Bebop", "No Archive Warnings Apply"]
     assert entry.id == f"http://testserver/works/{work.pk}/"
     # The download links really answer a guest with the file type they announce.
     response = Client().get(acquisitions["application/epub+zip"])

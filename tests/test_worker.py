@@ -47,7 +47,7 @@ fans = User.objects.bulk_create(
 )
 work = post_work(
     author,
-    WorkInput(title="Dome Weather", fandoms=["Cowboy Bebop"], text_format="text"),
+    WorkInput(warnings=["No Archive Warnings Apply"], title="Dome Weather", fandoms=["Cowboy Bebop"], text_format="text"),
     ChapterInput(text="It rained under the dome.", text_format="text"),
 )
 Subscription.objects.bulk_create([Subscription(user=fan, work=work) for fan in fans])

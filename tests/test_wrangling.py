@@ -76,6 +76,7 @@ def test_it_follows_edits_of_a_works_tags(author: User) -> None:
     julia = tag("Spike Spiegel/Julia", canonical=True)
     TagParent.objects.create(child=julia, parent=tag("Bebop Ships", canonical=True))
     data = WorkInput(
+        warnings=["No Archive Warnings Apply"],
         title="Ballad",
         fandoms=["Cowboy Bebop"],
         relationships=["Spike Spiegel/Julia"],
@@ -202,13 +203,14 @@ def test_filter_tags_survive_a_cycle_that_slipped_in(author: User) -> None:
 def test_refresh_all_and_the_command_rebuild_the_table(author: User, wrangler: User) -> None:
     works = [bebop_work(author, f"W{i}", relationships=["Spike/Julia"]) for i in range(3)]
     FilterTagging.objects.all().delete()
-    assert refresh_all_filter_tags(batch_size=2) == 3 * 2 + 0
+    # Each work: its fandom, its relationship and its archive warning.
+    assert refresh_all_filter_tags(batch_size=2) == 3 * 3 + 0
     assert filter_names(works[0]) == {"Cowboy Bebop", "Spike/Julia"}
     FilterTagging.objects.all().delete()
     out = StringIO()
     call_command("refresh-filter-tags", "--batch-size", "1", stdout=out)
-    assert "3 works, 6 filter tags" in out.getvalue()
-    assert FilterTagging.objects.count() == 6
+    assert "3 works, 9 filter tags" in out.getvalue()
+    assert FilterTagging.objects.count() == 9
 
 
 # Who may wrangle ------------------------------------------------------------------------

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ficarchive.subscriptions",
     "ficarchive.moderation",
     "ficarchive.feeds",
+    "ficarchive.preferences",
     "ficarchive.backup",
     "ficarchive.blocking",
     "ficarchive.kudos",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "ficarchive.core.middleware.ReaderPreferencesMiddleware",
     "ficarchive.accounts.middleware.RenamedUserRedirectMiddleware",
     "ficarchive.site.middleware.SiteAccessMiddleware",
+    "ficarchive.preferences.middleware.ReadingPreferencesMiddleware",
 ]
 
 ROOT_URLCONF = "ficarchive.urls"

@@ -14,13 +14,13 @@ from ficarchive.blocking import views as blocking
 from ficarchive.bookmarks import views as bookmarks
 from ficarchive.comments import views as comments
 from ficarchive.core import health
-from ficarchive.core import views as core
 from ficarchive.feeds import views as feeds
 from ficarchive.formats import views as formats
 from ficarchive.history import views as history
 from ficarchive.kudos import views as kudos
 from ficarchive.moderation import views as moderation
 from ficarchive.notifications import views as notifications
+from ficarchive.preferences import views as preferences
 from ficarchive.series import views as series
 from ficarchive.site import views as site
 from ficarchive.subscriptions import views as subscriptions
@@ -247,7 +247,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/invitations/", site.staff_invitations, name="staff_invitations"),
     path("staff/people/", site.staff_people, name="staff_people"),
     path("staff/people/<str:username>/", site.staff_person, name="staff_person"),
-    path("preferences/", core.preferences, name="preferences"),
+    path("preferences/", preferences.preferences, name="preferences"),
     path("admin/", admin.site.urls),
 ]
 

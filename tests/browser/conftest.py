@@ -479,9 +479,11 @@ PostWork = Callable[..., WorkOnSite]
 
 @pytest.fixture
 def post_work() -> PostWork:
-    """Return post_work(page, title, text, *, fandoms, fields, restricted, draft): fill the
-    posting form of a logged-in page (`fields` maps more text fields' labels to values) and post
-    it, or save it as a draft; the page is then on the work."""
+    """Return post_work(page, title, text, *, fandoms, fields, restricted, draft, rating,
+    warning): fill the posting form of a logged-in page (`fields` maps more text fields' labels
+    to values) and post it, or save it as a draft; the page is then on the work. The work is
+    rated General Audiences (no adult content notice for its readers) and carries "No Archive
+    Warnings Apply" (posting needs a warning) unless `rating` and `warning` say otherwise."""
 
     def post_work(
         page: Page,
@@ -492,9 +494,13 @@ def post_work() -> PostWork:
         fields: dict[str, str] | None = None,
         restricted: bool = False,
         draft: bool = False,
+        rating: str = "general",
+        warning: str = "No Archive Warnings Apply",
     ) -> WorkOnSite:
         page.goto("/works/new/")
         page.get_by_label(label("Title")).fill(title)
+        page.get_by_label(label("Rating")).select_option(rating)
+        page.get_by_label(warning, exact=True).check()
         page.get_by_label(label("Fandoms")).fill(fandoms)
         for name, value in (fields or {}).items():
             page.get_by_label(label(name)).fill(value)
@@ -508,3 +514,12 @@ def post_work() -> PostWork:
         return WorkOnSite(work_id_of(page.url), title)
 
     return post_work
+
+
+def proceed_past_adult_notice(page: Page) -> None:
+    """Click Proceed when the page is the adult content notice (Mature, Explicit and Not Rated
+    works show it first, once a session), so a test reaches the work itself."""
+    proceed = page.locator(".adult-notice").get_by_role("link", name="Proceed")
+    if proceed.count():
+        proceed.click()
+        expect(page.locator(".adult-notice")).to_have_count(0)

@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     NewContext,
     SignUp,
     label,
+    proceed_past_adult_notice,
     unique_username,
 )
 
@@ -92,6 +93,7 @@ def test_it_has_an_accessible_work_page(
     page.goto("/")
     page.locator(".blurb-title a").first.click()
     expect(page).to_have_url(re.compile(r"/works/\d+/$"))
+    proceed_past_adult_notice(page)  # a demo work may be Mature, Explicit or Not Rated
     expect(page.locator("h1.work-title")).to_be_visible()
     assert_accessible(page, f"a work page ({theme} theme)")
 
@@ -147,13 +149,15 @@ text = "".join(
     f"<p>Paragraph {n} of the story: the lighthouse keeper counted ships until dawn.</p>"
     for n in range(1, 6)
 )
-meta = dict(fandoms=["A11y Fandom"], characters=["Keeper"], freeforms=["Fluff"],
+meta = dict(fandoms=["A11y Fandom"], warnings=["No Archive Warnings Apply"], rating="general",
+            characters=["Keeper"], freeforms=["Fluff"],
             summary="A quiet story about a lighthouse.", notes="Thanks to my beta.")
 first = post_work(creator, WorkInput(title="Lamp One", complete=True, **meta),
                   ChapterInput(text=text, notes="Chapter notes."))
 second = post_work(creator, WorkInput(title="Lamp Two", **meta), ChapterInput(text=text))
 add_chapter(creator, second, ChapterInput(text=text, title="The Second Night"))
-third = post_work(other, WorkInput(title="After the Lamp", fandoms=["A11y Fandom"]),
+third = post_work(other, WorkInput(title="After the Lamp", fandoms=["A11y Fandom"],
+                                     warnings=["No Archive Warnings Apply"], rating="general"),
                   ChapterInput(text=text))
 add_related_work(other, third, parent_work=first)
 

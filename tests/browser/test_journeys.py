@@ -51,6 +51,7 @@ def test_it_signs_up_posts_a_two_chapter_work_and_navigates_it(page: Page, sign_
     page.get_by_label(label("Characters")).fill("Mira Okafor, Tobias Lind")
     page.get_by_label(label("Additional tags")).fill("Slow Burn, Weather")
     page.get_by_label(label("Rating")).select_option(label="Teen And Up Audiences")
+    page.get_by_label("No Archive Warnings Apply", exact=True).check()  # posting needs one
     page.get_by_label(label("Summary")).fill("A storm that isn't supposed to exist.")
     page.get_by_label(label("Chapter title")).fill("The Long Shift")
     page.get_by_label(label("Work text")).fill(CHAPTER_ONE)
@@ -323,6 +324,7 @@ def test_it_sends_a_strict_csp_and_violates_none_of_it(
     page.goto("/works/new/")
     page.get_by_label(label("Title")).fill("Policy Test")
     page.get_by_label(label("Fandoms")).fill("Original Work")
+    page.get_by_label("Creator Chose Not To Use Archive Warnings", exact=True).check()
     page.get_by_label(label("Text format")).select_option(label="Rich text (HTML)")
     page.get_by_label(label("Summary")).fill('<em style="color: red">Styled summary</em>')
     page.get_by_label(label("Work text")).fill(

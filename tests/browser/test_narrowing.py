@@ -10,7 +10,12 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, NewContext, running_server
+from tests.browser.conftest import (
+    LiveServer,
+    NewContext,
+    proceed_past_adult_notice,
+    running_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -108,4 +113,5 @@ def test_a_reader_narrows_a_large_archive_to_one_story(
     expect(page.locator("#result-count")).to_contain_text("1–1 of 1 work")
     results = page.locator(".work-list")
     results.get_by_role("link", name=target["title"], exact=True).click()
+    proceed_past_adult_notice(page)  # a demo work may be Mature, Explicit or Not Rated
     expect(page.get_by_role("heading", level=1)).to_have_text(target["title"])

@@ -533,7 +533,8 @@ def update_chapter(call: Call, work_id: int, position: int) -> Result:
 def kudos(call: Call, work_id: int) -> Result:
     work = _work(call, work_id)
     if work.status != Status.POSTED or work.hidden:
-        raise ApiError(404, "No such work, or not one you may read.")
+        # Only its creators see a draft or a hidden work, and they may not leave kudos on it.
+        raise ApiError(400, "Kudos go on posted works only, and never on your own.")
     _refuse_sanctioned(call, "kudos")
     created = leave_kudos(work, user=call.member)
     count = Work.objects.filter(pk=work.pk).values_list("kudos_count", flat=True).first() or 0

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from ficarchive.core.display import current_display
 from ficarchive.core.middleware import TEXT_SIZES, THEMES
 from ficarchive.site.conf import for_request
 
@@ -16,4 +17,6 @@ def site(request: HttpRequest) -> dict[str, object]:
         "reader_prefs": prefs,
         "themes": THEMES,
         "text_sizes": TEXT_SIZES,
+        # What the reader hides on blurbs and work pages (reading preferences).
+        "display": current_display(),
     }

@@ -46,6 +46,18 @@ def clean_tag_names(names: list[str], warnings: list[str]) -> list[str]:
     return cleaned
 
 
+def archive_warnings_of(parsed: ParsedWork) -> list[str]:
+    """Return the file's archive warnings; a file that gives none gets "Creator Chose Not To
+    Use Archive Warnings" (as AO3 does), said in ``parsed.warnings``."""
+    if parsed.archive_warnings:
+        return list(parsed.archive_warnings)
+    parsed.warnings.append(
+        f"The file gives no archive warning, so the work got “{actions.NO_WARNING_CHOSEN}”: "
+        "edit the work to choose the warnings that apply."
+    )
+    return [actions.NO_WARNING_CHOSEN]
+
+
 def work_input_from_parsed(parsed: ParsedWork, *, title: str | None = None) -> actions.WorkInput:
     """Return the work metadata of a parsed file as posting input (HTML sources)."""
     return actions.WorkInput(
@@ -55,7 +67,7 @@ def work_input_from_parsed(parsed: ParsedWork, *, title: str | None = None) -> a
         end_notes=parsed.end_notes,
         text_format=TextFormat.HTML,
         rating=RATING_BY_LABEL.get(parsed.rating, Rating.NOT_RATED),
-        warnings=list(parsed.archive_warnings),
+        warnings=archive_warnings_of(parsed),
         categories=list(parsed.categories),
         fandoms=clean_tag_names(parsed.fandoms, parsed.warnings),
         relationships=clean_tag_names(parsed.relationships, parsed.warnings),

@@ -15,11 +15,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from ficarchive.accounts.models import User
 from ficarchive.core.pagination import paginate
+from ficarchive.preferences.queries import muted_condition
 from ficarchive.tags import actions
 from ficarchive.tags.actions import can_wrangle, clean_tag_name
 from ficarchive.tags.forms import QueueForm, WrangleForm
 from ficarchive.tags.models import FIXED_TAG_TYPES, MAX_TAG_LENGTH, FilterTagging, Tag, TagType
-from ficarchive.works.listing import build_listing
+from ficarchive.works.listing import build_listing, muted_notice
 from ficarchive.works.models import Work, WorkQuerySet
 from ficarchive.works.views import listing_context, viewer
 
@@ -65,12 +66,18 @@ def tag_detail(request: HttpRequest, name: str) -> HttpResponse:
     listed = tag.merger or tag  # a synonym's works are its canonical tag's
     works = _tagged_works(request, listed)
     visible = Tag.objects.visible_to(request.user)
+    muted = muted_condition(request)
+    hidden = 0
+    if muted is not None:
+        hidden = works.filter(muted).count()
+        works = works.exclude(muted)
     children = list(visible.filter(parents=tag).order_by("type", "name")[: CHILDREN_SHOWN + 1])
     context: dict[str, Any] = {
         "tag": tag,
         "listed": listed,
         "works": list(works[:10]),
         "count": works.count(),
+        "muted_notice": muted_notice(hidden),
         "synonyms": list(visible.filter(merger=tag).order_by("name")),
         "parents": list(tag.parents.order_by("type", "name")),
         "children": children[:CHILDREN_SHOWN],
@@ -93,6 +100,7 @@ def tag_works(request: HttpRequest, name: str) -> HttpResponseBase:
         request.GET,
         fixed=tag,
         viewer=viewer(request),
+        muted=muted_condition(request),
     )
     context = listing_context(request, listing)
     context["tag"] = tag

@@ -93,9 +93,19 @@ def _check_length(label: str, value: str, limit: int) -> None:
         )
 
 
+# As on AO3, a posted work carries at least one archive warning; choosing none is itself a
+# choice, "Creator Chose Not To Use Archive Warnings" (NO_WARNING_CHOSEN).
+NO_WARNING_CHOSEN = "Creator Chose Not To Use Archive Warnings"
+NO_WARNING_MESSAGE = (
+    "Archive warnings is empty: choose at least one (“No Archive Warnings Apply”, or "
+    f"“{NO_WARNING_CHOSEN}” if you would rather not say)."
+)
+
+
 def validate_work_input(data: WorkInput, *, posting: bool = True) -> None:
     """Raise ValidationError with a clear message for anything the archive cannot store.
-    A work must name a fandom to be posted; a draft may leave it for later."""
+    A work must name a fandom and at least one archive warning to be posted; a draft may
+    leave them for later."""
     if not data.title.strip():
         raise ValidationError("Title is empty: give your work a title.")
     _check_length("Title", data.title, TITLE_MAX)
@@ -116,6 +126,8 @@ def validate_work_input(data: WorkInput, *, posting: bool = True) -> None:
             raise ValidationError(f"Unknown category “{category}”.")
     if posting and not data.fandoms:
         raise ValidationError("Fandoms is empty: name at least one fandom (or “Original Work”).")
+    if posting and not data.warnings:
+        raise ValidationError(NO_WARNING_MESSAGE)
     if data.expected_chapters is not None and not 1 <= data.expected_chapters <= 10_000:
         raise ValidationError("Expected chapters must be a number from 1 to 10,000, or empty.")
 
@@ -288,6 +300,11 @@ def post_draft_work(user: User, work: Work) -> Work:
         return work
     if not work.tags.filter(type=TagType.FANDOM).exists():
         raise ValidationError("Add a fandom before posting: edit the work and fill in Fandoms.")
+    if not work.tags.filter(type=TagType.WARNING).exists():
+        raise ValidationError(
+            "Choose an archive warning before posting: edit the work and tick at least one "
+            f"under Archive warnings (“{NO_WARNING_CHOSEN}” is one)."
+        )
     now = timezone.now()
     work.status = Status.POSTED
     work.published_at = work.published_at or now

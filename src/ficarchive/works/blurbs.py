@@ -2,7 +2,8 @@
 
 Rendering twenty blurbs is most of a listing's time: each shows a dozen tags with their links,
 dates and counts. A blurb shows nothing about who is looking, so the same HTML serves every
-reader; its cache key holds everything that changes what it shows (the work's `revised_at`,
+reader of the same display choices (hidden warnings or additional tags, time zone); its
+cache key holds those choices and everything that changes what it shows (the work's `revised_at`,
 which every edit moves, and the counters, which change without an edit), so an entry is
 never stale, only unused. Tag and pseud names cannot be changed after the fact, so they need
 no place in the key.
@@ -15,19 +16,23 @@ from collections.abc import Mapping, Sequence
 from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from ficarchive.core.display import current_display
 from ficarchive.tags.models import Tag
 from ficarchive.works.models import Creatorship, Work
 
 BLURB_SECONDS = 6 * 3600
-VERSION = 1  # bump when work_blurb.html changes what it shows
+VERSION = 2  # bump when work_blurb.html changes what it shows
 
 
 def blurb_key(work: Work, heading_level: int) -> str:
     stamp = work.revised_at.timestamp() if work.revised_at else 0
     counters = f"{work.kudos_count}-{work.hit_count}-{work.bookmark_count}-{work.comment_count}"
-    return f"blurb:{VERSION}:{heading_level}:{work.pk}:{stamp:.6f}:{work.status}:{counters}"
+    # The reader's display choices and time zone change what a blurb shows.
+    view = f"{current_display().key}:{timezone.get_current_timezone_name()}"
+    return f"blurb:{VERSION}:{heading_level}:{work.pk}:{stamp:.6f}:{work.status}:{counters}:{view}"
 
 
 def prefetch_for_blurbs(works: Sequence[Work]) -> None:
@@ -58,6 +63,7 @@ def render_blurbs(
         if key not in found or work.pk in snippets
     ]
     if missing:
+        display = current_display()
         prefetch_for_blurbs(missing)
         fresh: dict[str, str] = {}
         for work in missing:
@@ -65,6 +71,7 @@ def render_blurbs(
                 "work": work,
                 "heading_level": heading_level,
                 "snippet": snippets.get(work.pk, ""),
+                "display": display,
             }
             html = render_to_string("includes/work_blurb.html", context)
             if work.pk in snippets:

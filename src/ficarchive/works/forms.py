@@ -67,7 +67,9 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
         label="Archive warnings",
         choices=[(w, w) for w in ARCHIVE_WARNINGS],
         widget=forms.CheckboxSelectMultiple,
-        required=False,
+        required=False,  # a draft may leave them for later; posting needs one (the action)
+        help_text="Choose at least one to post (“Creator Chose Not To Use Archive Warnings” "
+        "is one).",
     )
     categories = forms.MultipleChoiceField(
         label="Categories",

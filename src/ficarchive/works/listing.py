@@ -286,6 +286,13 @@ class Facet:
     exclude_qs: str
 
 
+def muted_notice(hidden: int) -> str:
+    """Return "3 works hidden by your muted tags" ("" when none were)."""
+    if hidden <= 0:
+        return ""
+    return f"{hidden:,} work{'' if hidden == 1 else 's'} hidden by your muted tags"
+
+
 @dataclass
 class Listing:
     """One page of a listing, with everything its template shows."""
@@ -300,6 +307,11 @@ class Listing:
     blurbs: list[SafeString] = field(default_factory=list)
     facets: list[tuple[str, str, list[Facet]]] = field(default_factory=list)
     facets_sampled: bool = False
+    muted_hidden: int = 0  # works left out because they carry a tag the reader muted
+
+    @property
+    def muted_notice(self) -> str:
+        return muted_notice(self.muted_hidden)
 
     @property
     def start_index(self) -> int:
@@ -462,10 +474,13 @@ def build_listing(
     fixed: Tag | None = None,
     facets: bool = True,
     viewer: str = "guest",
+    muted: Exists | None = None,
 ) -> Listing:
     """Return the page of ``works`` (what the reader may see) that the query string asks for.
-    ``viewer`` names whose view of the archive ``works`` is ("guest", or one per user), for
-    the cache of large counts.
+    ``viewer`` names whose view of the archive ``works`` is ("guest", or one per user and
+    state of their mutes), for the cache of large counts. ``muted`` is the condition "carries
+    a tag the reader muted" (`ficarchive.preferences.queries.carries_muted_tag`): such works
+    are left out, and counted in ``muted_hidden``.
 
     The page is found in two steps so deep pages stay fast: the ids of the page are read from
     the sort index alone (OFFSET over an index of (status, sort key, id)), then only those
@@ -482,6 +497,10 @@ def build_listing(
             narrowed = search.works
         elif f.sort == RELEVANCE:
             f.sort = "updated"
+    muted_hidden = 0
+    if muted is not None:
+        muted_hidden = count_works(narrowed.filter(muted), f, fixed, viewer + ":muted", plan)
+        narrowed = narrowed.exclude(muted)
     ordered: QuerySet[Work] = narrowed if f.sort == RELEVANCE else order_works(narrowed, f.sort)
     count = count_works(narrowed, f, fixed, viewer, plan)
     num_pages = max(1, -(-count // PER_PAGE))
@@ -500,6 +519,7 @@ def build_listing(
         number=number,
         num_pages=num_pages,
         search=search if search and search.active else None,
+        muted_hidden=muted_hidden,
     )
     if listing.search is not None:
         listing.snippets = listing.search.snippets(page_works)

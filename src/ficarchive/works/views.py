@@ -19,13 +19,22 @@ from ficarchive.formats.actions import import_parsed_work
 from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse_file
 from ficarchive.history.actions import record_reading
 from ficarchive.moderation.guards import refuse_write
+from ficarchive.preferences.queries import muted_condition
+from ficarchive.preferences.reader import needs_adult_notice, prefs_for
 from ficarchive.tags.models import FIXED_TAG_TYPES, Tag, TagType
 from ficarchive.text import render_text
 from ficarchive.works import actions
 from ficarchive.works.blurbs import render_blurbs
 from ficarchive.works.forms import ChapterForm, ImportForm, ReorderForm, WorkForm
 from ficarchive.works.hits import record_hit
-from ficarchive.works.listing import RELEVANCE, SORT_CHOICES, Listing, build_listing, since_choices
+from ficarchive.works.listing import (
+    RELEVANCE,
+    SORT_CHOICES,
+    Listing,
+    build_listing,
+    muted_notice,
+    since_choices,
+)
 from ficarchive.works.models import LANGUAGES, Chapter, ChapterQuerySet, Rating, Work
 
 
@@ -69,16 +78,32 @@ def _visible_chapters(work: Work, user: Any) -> ChapterQuerySet:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    works = list(
-        Work.objects.visible_to(request.user).posted().order_by("-updated_at", "-pk")[:PER_PAGE]
-    )
-    return render(request, "works/home.html", {"works": works, "blurbs": render_blurbs(works)})
+    visible = Work.objects.visible_to(request.user).posted()
+    muted = muted_condition(request)
+    shown = visible.exclude(muted) if muted is not None else visible
+    works = list(shown.order_by("-updated_at", "-pk")[:PER_PAGE])
+    hidden = 0
+    if muted is not None:
+        # The works with a muted tag that this page would have shown among its newest.
+        newer = visible.filter(muted)
+        if len(works) == PER_PAGE and works[-1].updated_at is not None:
+            newer = newer.filter(updated_at__gte=works[-1].updated_at)
+        hidden = newer.count()
+    context = {
+        "works": works,
+        "blurbs": render_blurbs(works),
+        "muted_notice": muted_notice(hidden),
+    }
+    return render(request, "works/home.html", context)
 
 
 def viewer(request: HttpRequest) -> str:
     """Return whose view of the archive a listing shows, for its cached counts: guests all
-    see the same works; each registered reader may have muted someone."""
-    return f"user:{request.user.pk}" if request.user.is_authenticated else "guest"
+    see the same works; each registered reader may have muted someone or some tags (the
+    stamp of their preferences changes with every mute)."""
+    if not request.user.is_authenticated:
+        return "guest"
+    return f"user:{request.user.pk}:{prefs_for(request).stamp}"
 
 
 def listing_context(request: HttpRequest, listing: Listing) -> dict[str, Any]:
@@ -108,7 +133,10 @@ def listing_context(request: HttpRequest, listing: Listing) -> dict[str, Any]:
 
 def work_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
-        Work.objects.visible_to(request.user).posted(), request.GET, viewer=viewer(request)
+        Work.objects.visible_to(request.user).posted(),
+        request.GET,
+        viewer=viewer(request),
+        muted=muted_condition(request),
     )
     return render(request, "works/work_list.html", listing_context(request, listing))
 
@@ -135,7 +163,13 @@ def _read(request: HttpRequest, work_id: int, position: int | None, full: bool) 
         messages.info(request, "This work is only for registered users: log in to read it.")
         return redirect_to_login(request.get_full_path())
     context = _reading_context(request, work)
+    if needs_adult_notice(request, work.rating, is_creator=context["is_creator"]):
+        # Nothing is counted or recorded: the reader has not read the work yet.
+        return render(request, "works/adult_notice.html", context)
     chapters: list[Chapter] = context["chapters"]
+    # With "always open the entire work", /works/<id>/ is the entire work: chapter by
+    # chapter reading starts at the first chapter's own URL.
+    context["full_by_default"] = prefs_for(request).full_work
     index = 0
     if position is not None:
         index = next((i for i, c in enumerate(chapters) if c.position == position), -1)
@@ -158,7 +192,9 @@ def _read(request: HttpRequest, work_id: int, position: int | None, full: bool) 
 
 
 def work_detail(request: HttpRequest, work_id: int) -> HttpResponseBase:
-    return _read(request, work_id, None, full=request.GET.get("view") == "full")
+    # "Always open the entire work" (reading preferences); chapter URLs still show one.
+    full = request.GET.get("view") == "full" or prefs_for(request).full_work
+    return _read(request, work_id, None, full=full)
 
 
 def chapter_detail(request: HttpRequest, work_id: int, position: int) -> HttpResponseBase:
