@@ -1,5 +1,6 @@
-"""Importers: the three real story files exactly as shared/stories/README.md describes them,
-the shapes fan writers use, and every way a file can be bad."""
+"""Importers: the three real story files exactly as shared/stories/README.md describes them
+(when ../shared/ is there; tests/test_importers_own_stories.py covers the same behaviours on
+the project's own stories), the shapes fan writers use, and every way a file can be bad."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import codecs
 import json
 import os
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,13 +21,12 @@ from ficarchive.formats.importers import (
 )
 from ficarchive.formats.importers.metadata import map_rating
 from ficarchive.formats.parsed import ParsedWork
+from tests.conftest import shared_file
 from tests.htmlcheck import assert_nothing_executable
-
-STORIES = Path(__file__).resolve().parents[1].parent / "shared" / "stories"
 
 
 def story(name: str) -> ParsedWork:
-    return parse_file((STORIES / name).read_bytes(), filename=name)
+    return parse_file(shared_file("stories", name).read_bytes(), filename=name)
 
 
 def parse_text(text: str, *, fmt: str | None = None, title: str | None = None) -> ParsedWork:
@@ -111,7 +110,7 @@ def test_it_suggests_the_000_characters_by_frequency(chapter_000: ParsedWork) ->
 
 def test_it_takes_the_title_from_the_caller() -> None:
     work = parse_file(
-        (STORIES / "000_c356fc4fa9ae2df1.txt").read_bytes(),
+        shared_file("stories", "000_c356fc4fa9ae2df1.txt").read_bytes(),
         filename="000.txt",
         title="  Gray   Days ",
     )
@@ -240,7 +239,7 @@ def test_it_splits_small_hours_at_its_chapter_headings(small_hours: ParsedWork) 
 
 
 def test_it_detects_small_hours_as_markdown() -> None:
-    data = (STORIES / "small-hours.md").read_bytes()
+    data = shared_file("stories", "small-hours.md").read_bytes()
     assert detect_format(data, "small-hours.md") == "markdown"
     assert detect_format(data, "upload") == "markdown"
     assert detect_format(data, "small-hours.txt") == "markdown"  # front matter wins

@@ -24,15 +24,17 @@ from ficarchive.text import (
     sanitize_html,
     suggest_character_names,
 )
+from tests.conftest import shared_file
 from tests.htmlcheck import assert_nothing_executable
 
-STORIES = Path(__file__).resolve().parents[1].parent / "shared" / "stories"
-CHAPTER_000 = STORIES / "000_c356fc4fa9ae2df1.txt"
+
+def chapter_000() -> Path:
+    return shared_file("stories", "000_c356fc4fa9ae2df1.txt")
 
 
 def chapter_000_text() -> str:
     """Return the story text of the 000 file: everything after its two note paragraphs."""
-    text = CHAPTER_000.read_text(encoding="ascii")
+    text = chapter_000().read_text(encoding="ascii")
     return text.split("\n\n", 2)[2]
 
 
@@ -65,7 +67,7 @@ def test_it_drops_a_dos_end_of_file_marker() -> None:
 
 
 def test_it_decodes_the_cp1252_story_without_mojibake() -> None:
-    decoded = decode_bytes((STORIES / "rain-over-ganymede.cp1252.txt").read_bytes())
+    decoded = decode_bytes(shared_file("stories", "rain-over-ganymede.cp1252.txt").read_bytes())
     assert decoded.encoding == "windows-1252"
     assert "“Tobias,” she said" in decoded.text
     assert "wasn’t" in decoded.text
@@ -354,7 +356,7 @@ def test_it_renders_the_000_chapter_without_backticks_and_with_its_words() -> No
         '<p id="p1">The way I recall the events now, everything was gray.'
     )
     assert rendered.html.endswith("I woke to a day that wasn't going to be like any other.</p>")
-    assert "by Melissa that is hosted at explains Mars" in CHAPTER_000.read_text()
+    assert "by Melissa that is hosted at explains Mars" in chapter_000().read_text()
 
 
 def test_it_rejects_an_unknown_format() -> None:
