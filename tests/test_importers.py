@@ -700,8 +700,8 @@ def test_it_serializes_every_documented_key() -> None:
     assert set(work) == {
         "title", "author", "summary", "notes", "end_notes", "rating", "archive_warnings",
         "categories", "fandoms", "characters", "relationships", "tags", "language",
-        "complete", "series", "word_count", "chapters", "suggested_characters", "encoding",
-        "warnings",
+        "complete", "published", "updated", "series", "word_count", "chapters",
+        "suggested_characters", "encoding", "warnings",
     }  # fmt: skip
     chapters = work["chapters"]
     assert isinstance(chapters, list)

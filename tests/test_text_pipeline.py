@@ -81,7 +81,7 @@ def test_it_decodes_the_cp1252_story_without_mojibake() -> None:
         (b"\x01\x02\x03\x04 junk \x05\x06\x07\x08", "binary"),
         (b"abc\x81def", "0x81"),
         (b"\x8d\x8f\x90\x9d", "0x8D"),
-        ("Привет, как дела? Это текст.".encode("cp1251"), "another encoding"),
+        (bytes(range(0x80, 0x100)) * 8, "no other common encoding"),
         (codecs.BOM_UTF8 + b"ok \xff\xfe not utf-8", "not valid UTF-8"),
         (codecs.BOM_UTF16_LE + b"\x00\xd8", "UTF-16"),
     ],
@@ -92,6 +92,13 @@ def test_it_rejects_bytes_that_are_not_text(data: bytes, words: str) -> None:
     message = str(error.value)
     assert words in message
     assert "UTF-8" in message  # says what to do
+
+
+def test_it_detects_a_legacy_encoding_and_says_how_sure_it_is() -> None:
+    text = "Привет, как дела? Это текст о дожде и гавани, и он длинный. " * 4
+    decoded = decode_bytes(text.encode("cp1251"))
+    assert (decoded.text, decoded.encoding, decoded.label) == (text, "cp1251", "Windows-1251")
+    assert 0.5 <= decoded.confidence <= 1.0
 
 
 def test_it_allows_a_few_control_characters_in_long_text() -> None:

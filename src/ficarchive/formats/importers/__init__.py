@@ -212,10 +212,11 @@ def _parse_text_formats(data: bytes, filename: str, fmt: str | None) -> tuple[Pa
     else:
         work = parse_plaintext(decoded.text)
     work.encoding = decoded.encoding
-    if decoded.encoding == "windows-1252":
+    if decoded.encoding not in ("utf-8", "utf-8-sig", "utf-16"):
         work.warnings.insert(
             0,
-            "Decoded as Windows-1252 (not UTF-8). Check that quotes and accented letters "
+            f"Decoded as {decoded.label} (not UTF-8). The encoding was detected with "
+            f"{decoded.confidence:.0%} confidence: check that quotes and accented letters "
             "came out right; if not, save the file as UTF-8 and import it again.",
         )
     return work, resolved

@@ -28,13 +28,16 @@ from ficarchive.formats.importers.htmltree import (
     parse_html,
     text_of,
 )
-from ficarchive.formats.importers.metadata import apply_field
+from ficarchive.formats.importers.metadata import apply_field, parse_date
 from ficarchive.formats.parsed import ParsedChapter, ParsedSeries, ParsedWork
 
 _NATIVE_HEADING = re.compile(r"Chapter \d+(?:: (?P<title>.*))?", re.DOTALL)
 _DRAFT_MARK = " (draft)"
 _SERIES_PART = re.compile(r"Part (?P<part>\d{1,6}) of (?P<title>.+?)(?=,\s*Part \d{1,6} of |$)")
 _CHAPTERS_STAT = re.compile(r"Chapters:\s*(?P<done>\d+)\s*/\s*(?P<total>\d+|\?)")
+_DATE_STAT = re.compile(
+    r"(?P<label>Published|Updated|Completed):\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})"
+)
 _LIST_FIELDS = {
     "rating": "rating",
     "ratings": "rating",
@@ -105,6 +108,10 @@ def apply_metadata_list(dl: Node, work: ParsedWork) -> None:
 
 
 def _apply_stats(stats: str, work: ParsedWork) -> None:
+    dates = {m["label"]: parse_date(m["date"]) for m in _DATE_STAT.finditer(stats)}
+    work.published = dates.get("Published") or work.published
+    # AO3 shows Completed for a finished work and Updated for one in progress.
+    work.updated = dates.get("Completed") or dates.get("Updated") or work.updated
     match = _CHAPTERS_STAT.search(stats)
     if match:
         total = match.group("total")
