@@ -74,14 +74,12 @@ def test_dry_run_json_of_the_real_chapter(tmp_path: Path) -> None:
     )
 
 
-def test_cli_needs_a_title_when_the_file_has_none(
+def test_cli_titles_a_file_without_a_title_after_its_name(
     author: User, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        call_command("import", str(STORY), "--author", "author", "--fandom", "Cowboy Bebop")
-    assert exit_info.value.code == 2
-    assert "--title" in capsys.readouterr().err
-    assert not Work.objects.exists()
+    call_command("import", str(STORY), "--author", "author", "--fandom", "Cowboy Bebop")
+    assert Work.objects.get().title == "Lantern notes"
+    assert "after its file name" in capsys.readouterr().err
 
 
 def test_cli_rejects_bad_files_with_exit_code_2(tmp_path: Path) -> None:
@@ -183,7 +181,6 @@ def test_web_import_makes_a_draft(author: User) -> None:
         ("empty.txt", b"", "empty"),
         ("junk.bin", bytes(range(256)) * 64, ""),
         ("nul.txt", b"Title: x\n\n\x00\x00\x00\x00binary", ""),
-        ("notitle.txt", b"Just one paragraph of story text here.", "title"),
     ],
 )
 def test_web_import_rejects_bad_files_with_a_message(
@@ -196,6 +193,18 @@ def test_web_import_rejects_bad_files_with_a_message(
     assert b"errorlist" in response.content or b"form-errors" in response.content
     assert message.lower() in response.content.decode().lower()
     assert not Work.objects.exists()
+
+
+def test_web_import_titles_an_untitled_file_after_its_name(author: User) -> None:
+    client = Client()
+    client.force_login(author)
+    response = client.post(
+        "/works/import/",
+        {"file": upload("the_lost_chapter.txt", b"Just one paragraph of story text here.")},
+        follow=True,
+    )
+    assert Work.objects.get().title == "The lost chapter"
+    assert "after its file name" in response.content.decode()
 
 
 def test_web_import_rejects_a_file_over_the_limit(author: User) -> None:

@@ -89,13 +89,15 @@ def test_it_keeps_the_words_around_the_lost_link(chapter_000: ParsedWork) -> Non
 
 def test_it_leaves_the_000_metadata_to_the_author(chapter_000: ParsedWork) -> None:
     work = chapter_000
-    assert (work.title, work.author, work.summary, work.rating, work.language) == ("",) * 5
+    assert (work.author, work.summary, work.rating, work.language) == ("",) * 4
     assert work.fandoms == work.characters == work.relationships == work.tags == []
     assert work.archive_warnings == work.categories == []
     assert work.complete is None
     assert work.encoding == "utf-8"
+    # No title in the file: the file name is the title, and the writer is told.
+    assert work.title == "000 c356fc4fa9ae2df1"
     assert len(work.warnings) == 1
-    assert work.warnings[0].startswith("No title found in the file")
+    assert "titled “000 c356fc4fa9ae2df1” after its file name" in work.warnings[0]
 
 
 def test_it_suggests_the_000_characters_by_frequency(chapter_000: ParsedWork) -> None:
@@ -474,7 +476,7 @@ def test_it_splits_markdown_at_plain_h1_headings() -> None:
     work = parse_markdown("# Arrival\n\nOne.\n\n# Departure\n\nTwo.\n\n## A section\n\nThree.")
     assert [c.title for c in work.chapters] == ["Arrival", "Departure"]
     assert "<h2>A section</h2>" in work.chapters[1].html
-    assert work.title == ""
+    assert work.title == "Story"  # the file name: no heading is the work's title
 
 
 def test_it_takes_a_lone_markdown_h1_at_the_top_as_the_title() -> None:
@@ -538,7 +540,7 @@ def test_it_survives_hostile_front_matter() -> None:
 
 def test_it_reads_a_rule_at_the_top_of_markdown_as_text_not_front_matter() -> None:
     work = parse_markdown("---\nJust a line\n---\n\nText.")
-    assert work.title == ""
+    assert work.title == "Story"  # from the file name, not the "front matter"
     assert "Text." in work.chapters[0].html
 
 
