@@ -206,13 +206,19 @@ def _element(tag: str, attrs: dict[str, str], children: list[_Node | str], paren
     return _Node(tag, _attributes(tag, attrs, parent), children)
 
 
+# E-readers cannot fetch remote images, so an image is written as a link to it, labelled with
+# its description. The class lets the importer turn it back into the image (so the label never
+# becomes words of the story on a round trip).
+IMAGE_CLASS = "ficarchive-image"
+
+
 def _image(node: _Node, context: _Context) -> list[_Node | str]:
     alt = node.attrs.get("alt", "").strip()
     label = f"[image: {alt}]" if alt else "[image]"
     href = safe_href(node.attrs.get("src", ""))
     if href is None or context.in_link:
-        return [label]
-    return [_Node("a", {"href": href}, [label])]
+        return [_Node("span", {"class": IMAGE_CLASS}, [label])]
+    return [_Node("a", {"href": href, "class": IMAGE_CLASS}, [label])]
 
 
 def _wrap_runs(items: list[_Node | str], keep: frozenset[str], wrapper: str) -> list[_Node | str]:

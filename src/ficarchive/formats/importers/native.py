@@ -208,8 +208,29 @@ def read_chapter(section: Node, work: ParsedWork, *, drafts: bool = False) -> Pa
     )
 
 
+IMAGE_CLASS = "ficarchive-image"  # as the exporters write images (formats/exporters/xhtml.py)
+_IMAGE_LABEL = re.compile(r"\[image(?::\s*(?P<alt>.*))?\]", re.DOTALL)
+
+
+def restore_images(root: Node) -> None:
+    """Turn the image links our downloads write (``<a class="ficarchive-image">[image:
+    alt]</a>``) back into images, and drop the labels of images that had no link, so that
+    an image's description never becomes words of the story."""
+    for node in root.iter():
+        for index, child in enumerate(node.children):
+            if not isinstance(child, Node) or IMAGE_CLASS not in child.classes:
+                continue
+            match = _IMAGE_LABEL.fullmatch(text_of(child))
+            alt = (match.group("alt") or "").strip() if match else ""
+            href = child.attrs.get("href", "")
+            node.children[index] = (
+                Node("img", {"src": href, "alt": alt}) if child.tag == "a" and href else ""
+            )
+
+
 def parse_native_html(root: Node) -> ParsedWork:
     """Return the work in an HTML download made by this archive."""
+    restore_images(root)
     work = ParsedWork()
     html = root.find(by_tag("html"))
     if html is not None:
