@@ -385,8 +385,8 @@ def test_docx_footnotes_keep_working_links_and_quotes_stay_quotes() -> None:
     work = parse_file(data, filename="salt.docx")
     chapter = work.chapters[0]
     assert "<blockquote>" in chapter.html and "Walk it slowly." in chapter.html
-    assert 'href="#footnote-1"' in chapter.html
-    assert 'id="footnote-1"' in chapter.end_notes
+    assert '<a href="#fn1" id="fnref1"' in chapter.html
+    assert '<li id="fn1">' in chapter.end_notes and 'href="#fnref1"' in chapter.end_notes
     assert "Salt roads are older than maps." in chapter.end_notes
     assert "Salt roads" not in chapter.html
 

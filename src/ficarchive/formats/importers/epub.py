@@ -208,7 +208,7 @@ def _typed_pages(archive: SafeZip, package: Element, opf_dir: str) -> dict[str, 
     path = _resolve(opf_dir, nav.get("href", "")) if nav is not None else ""
     if path and archive.has(path):
         tree = parse_html(archive.read_text(path))
-        for landmarks in tree.find_all(lambda n: n.tag == "nav" and _epub_types(n) & {"landmarks"}):
+        for landmarks in tree.find_all(lambda n: n.tag == "nav" and "landmarks" in _epub_types(n)):
             for link in landmarks.find_all(by_tag("a")):
                 target = _resolve(posixpath.dirname(path), link.attrs.get("href", ""))
                 kinds = _epub_types(link)
