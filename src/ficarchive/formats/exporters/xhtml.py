@@ -71,6 +71,12 @@ class _Node:
     children: list[_Node | str] = field(default_factory=list)
 
 
+# Elements nested deeper than this are not opened: their content goes into the element at the
+# limit, so that the recursive passes below never reach Python's recursion limit (a pasted
+# chapter can nest hundreds of <b> deep).
+MAX_DEPTH = 100
+
+
 class _TreeBuilder(HTMLParser):
     """Build a _Node tree; end tags close up to their element, stray end tags are ignored."""
 
@@ -80,6 +86,8 @@ class _TreeBuilder(HTMLParser):
         self.stack: list[_Node] = [self.root]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if len(self.stack) >= MAX_DEPTH and tag not in VOID_TAGS:
+            return  # too deep: its content goes into the element at the limit
         node = _Node(tag, {name: value or "" for name, value in attrs})
         self.stack[-1].children.append(node)
         if tag not in VOID_TAGS:
