@@ -460,3 +460,23 @@ def test_a_warning_says_where_the_text_went_once() -> None:
     moved = [w for w in work.warnings if "kept as notes" in w]
     assert len(moved) == 1
     assert "chapter 1's notes, chapter 3's notes and chapter 5's notes" in moved[0]
+
+
+# ------------------------------------------------------------------- tag order
+
+
+def test_the_writers_order_of_tags_is_kept_through_the_import() -> None:
+    from ficarchive.formats.actions import work_input_from_parsed
+
+    header = (
+        "Title: Salt\nFandom: Zed Saga, Alpha Tales\nPairing: Rook/Ines, Ash/Teodor\n"
+        "Characters: Rook, Ines, Ash\nTags: Slow Burn, Angst, Road Trip\n\nIt rained."
+    )
+    parsed = parse_file(header.encode(), filename="salt.txt")
+    assert parsed.fandoms == ["Zed Saga", "Alpha Tales"]
+    assert parsed.relationships == ["Rook/Ines", "Ash/Teodor"]  # the main pairing first
+    assert parsed.characters == ["Rook", "Ines", "Ash"]
+    assert parsed.tags == ["Slow Burn", "Angst", "Road Trip"]
+    data = work_input_from_parsed(parsed)
+    assert (data.fandoms, data.relationships) == (parsed.fandoms, parsed.relationships)
+    assert (data.characters, data.freeforms) == (parsed.characters, parsed.tags)
