@@ -291,6 +291,7 @@ def parse_file(
             "No title found in the file (no “Title:” line, front matter or document title). "
             "Give the work a title before posting it."
         )
+    work.warnings = list(dict.fromkeys(work.warnings))  # each message once
     return work
 
 

@@ -259,6 +259,8 @@ def _read_front_page(body: Node, work: ParsedWork) -> None:
     ``work``; its text is never a chapter."""
     for css, field in (("author", "author"), ("date", "published"), ("abstract", "summary")):
         node = body.find(by_class(css))
+        if field == "author" and work.author:
+            continue  # the package's own creator comes first
         if node is not None and text_of(node):
             apply_field(work, field, text_of(node), render_notes=render_html_notes, source="file")
     for index, line in enumerate(_page_lines(body)):
