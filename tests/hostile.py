@@ -188,7 +188,7 @@ def generated_hostile_strings() -> tuple[str, ...]:
     ]
     # The same payloads in the places story files put text: headings, notes, header lines,
     # Markdown emphasis, links and quotes, and split over paragraphs.
-    for wrapper, payload in itertools.product(_WRAPPERS, _SCRIPTS[::3] + _UNICODE[::4]):
+    for wrapper, payload in itertools.product(_WRAPPERS, _SCRIPTS + _UNICODE + _INJECTIONS):
         strings.append(wrapper.replace("{}", payload))
     strings.append("A" * 10_000)
     strings.append("<b>" * 500 + "deep" + "</b>" * 500)
