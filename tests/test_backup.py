@@ -49,7 +49,7 @@ from ficarchive.tags.actions import (
 from ficarchive.tags.models import WRANGLER_GROUP, FilterTagging, Tag, TagParent
 from ficarchive.works.actions import ChapterInput, WorkInput, add_chapter, post_work
 from ficarchive.works.models import Work
-from tests.conftest import CORPORA, PASSWORD, make_work
+from tests.conftest import PASSWORD, hostile_corpus, make_work
 
 pytestmark = pytest.mark.django_db
 
@@ -59,8 +59,7 @@ PG_PORT = 5432
 
 
 def blns() -> list[str]:
-    strings: list[str] = json.loads((CORPORA / "blns.json").read_text(encoding="utf-8"))
-    return [s for s in strings if s.strip()]
+    return [s for s in hostile_corpus() if s.strip()]
 
 
 def usable_tags(strings: list[str]) -> list[str]:

@@ -4,7 +4,6 @@ their re-anchoring when a chapter is edited, mutes, and flat query counts on the
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from typing import Any
@@ -27,7 +26,7 @@ from ficarchive.comments.models import Comment, CommentStatus
 from ficarchive.comments.paragraphs import paragraph_texts, reanchor
 from ficarchive.works.actions import ChapterInput, add_chapter, delete_chapter, update_chapter
 from ficarchive.works.models import Chapter, Work
-from tests.conftest import CORPORA, PASSWORD, make_work
+from tests.conftest import PASSWORD, hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
 
 STORY = "First paragraph about the dome.\n\nSecond paragraph about the rain.\n\nThird and last."
@@ -230,10 +229,7 @@ def test_links_get_nofollow_ugc() -> None:
 
 
 def _corpus() -> list[str]:
-    strings = [s for s in json.loads((CORPORA / "blns.json").read_text()) if s.strip()]
-    for path in sorted(CORPORA.glob("xss-*.txt")):
-        strings += [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    return strings
+    return [s for s in hostile_corpus() if s.strip()]
 
 
 def test_hostile_corpora_as_comment_text_store_nothing_executable(work: Work, reader: User) -> None:

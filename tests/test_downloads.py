@@ -286,7 +286,7 @@ def test_a_draft_epub_passes_epubcheck_and_says_it_is_a_draft(
         ("<ol reversed><li>x</li></ol>", '<ol reversed="reversed"><li>x</li></ol>'),
         (
             '<img src="https://e.org/i.png" alt="cat">',
-            '<a href="https://e.org/i.png">[image: cat]</a>',
+            '<a href="https://e.org/i.png" class="ficarchive-image">[image: cat]</a>',
         ),
         ("<ruby>漢<rt>kan</rt>字</ruby>", "<ruby>漢<rt>kan</rt></ruby>字"),
         ("<ruby>漢</ruby>", "<span>漢</span>"),

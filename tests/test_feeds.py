@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -21,7 +20,7 @@ from ficarchive.tags.actions import (
 )
 from ficarchive.tags.models import Tag, TagType
 from ficarchive.works.models import Work
-from tests.conftest import CORPORA, PASSWORD, make_work
+from tests.conftest import PASSWORD, hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
 
 pytestmark = pytest.mark.django_db
@@ -40,10 +39,7 @@ def parse(response: Any) -> Any:
 
 
 def hostile_strings() -> list[str]:
-    strings: list[str] = [s for s in json.loads((CORPORA / "blns.json").read_text()) if s]
-    for path in sorted(CORPORA.glob("xss-*.txt")):
-        strings += [line for line in path.read_text(errors="replace").splitlines() if line]
-    return strings
+    return list(hostile_corpus())
 
 
 def canonical(name: str, tag_type: str = TagType.FANDOM) -> Tag:

@@ -1,4 +1,5 @@
-"""`ficarchive import` and the web import form, against the real story files."""
+"""`ficarchive import` and the web import form, against the project's own story files
+(tests/stories/) and, when ../shared/ is there, the real chapter."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ from django.test import Client
 
 from ficarchive.accounts.models import User
 from ficarchive.works.models import Status, Work
-from tests.conftest import STORIES
+from tests.conftest import OWN_STORIES, shared_file
 
 pytestmark = pytest.mark.django_db
 
-STORY = STORIES / "000_c356fc4fa9ae2df1.txt"
-RAIN = STORIES / "rain-over-ganymede.cp1252.txt"
-SMALL_HOURS = STORIES / "small-hours.md"
+STORY = OWN_STORIES / "lantern-notes.txt"
+RAIN = OWN_STORIES / "tides-of-callisto.cp1252.txt"
+SMALL_HOURS = OWN_STORIES / "lamplight.md"
 
 
 def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -38,8 +39,9 @@ def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_dry_run_json_of_the_real_chapter(tmp_path: Path) -> None:
+    story = shared_file("stories", "000_c356fc4fa9ae2df1.txt")
     result = run_cli(
-        "import", str(STORY), "--author", "x", "--dry-run", "--json", data_dir=tmp_path
+        "import", str(story), "--author", "x", "--dry-run", "--json", data_dir=tmp_path
     )
     assert result.returncode == 0, result.stderr
     work = json.loads(result.stdout)
@@ -72,14 +74,12 @@ def test_dry_run_json_of_the_real_chapter(tmp_path: Path) -> None:
     )
 
 
-def test_cli_needs_a_title_when_the_file_has_none(
+def test_cli_titles_a_file_without_a_title_after_its_name(
     author: User, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        call_command("import", str(STORY), "--author", "author", "--fandom", "Cowboy Bebop")
-    assert exit_info.value.code == 2
-    assert "--title" in capsys.readouterr().err
-    assert not Work.objects.exists()
+    call_command("import", str(STORY), "--author", "author", "--fandom", "Cowboy Bebop")
+    assert Work.objects.get().title == "Lantern notes"
+    assert "after its file name" in capsys.readouterr().err
 
 
 def test_cli_rejects_bad_files_with_exit_code_2(tmp_path: Path) -> None:
@@ -104,13 +104,13 @@ def test_cli_imports_and_prints_id_and_path(
     out = capsys.readouterr().out.strip()
     work = Work.objects.get()
     assert out == f"{work.pk} /works/{work.pk}/"
-    assert work.title == "Rain over Ganymede"
+    assert work.title == "Tides of Callisto"
     assert work.status == Status.POSTED
     assert work.rating == "teen"
     assert [c.title for c in work.chapters.order_by("position")] == [
-        "The Long Shift",
-        "Pressure",
-        "The Airlock",
+        "The Night Watch",
+        "Undertow",
+        "The Harbour",
     ]
     assert work.chapter_count == 3
     assert "’" in work.chapters.get(position=1).html
@@ -129,7 +129,7 @@ def test_cli_drafts_and_titles(author: User, capsys: pytest.CaptureFixture[str])
     work = Work.objects.get()
     assert work.title == "Gray" and work.status == Status.DRAFT
     assert work.word_count == 0  # drafts count no posted words
-    assert work.chapters.get().word_count == 4244
+    assert work.chapters.get().word_count == 297
 
 
 def test_cli_wants_a_fandom_to_post(author: User) -> None:
@@ -146,12 +146,12 @@ def test_cli_wants_a_fandom_to_post(author: User) -> None:
 def test_markdown_front_matter_maps_onto_the_work(author: User) -> None:
     call_command("import", str(SMALL_HOURS), "--author", "author")
     work = Work.objects.get()
-    assert work.title == "The Small Hours"
+    assert work.title == "Lamplight"
     assert work.rating == "general"
     assert work.complete
-    assert {t.name for t in work.characters} == {"Old Wen", "Pip"}
+    assert {t.name for t in work.characters} == {"Bram", "Nettle"}
     assert "No Archive Warnings Apply" in {t.name for t in work.warnings}
-    assert [c.title for c in work.chapters.order_by("position")] == ["Lamp Oil", "Fog"]
+    assert [c.title for c in work.chapters.order_by("position")] == ["Wick", "Ember"]
     assert "<hr" in work.chapters.get(position=1).html
     assert work.chapters_label == "2/2"
 
@@ -181,7 +181,6 @@ def test_web_import_makes_a_draft(author: User) -> None:
         ("empty.txt", b"", "empty"),
         ("junk.bin", bytes(range(256)) * 64, ""),
         ("nul.txt", b"Title: x\n\n\x00\x00\x00\x00binary", ""),
-        ("notitle.txt", b"Just one paragraph of story text here.", "title"),
     ],
 )
 def test_web_import_rejects_bad_files_with_a_message(
@@ -194,6 +193,18 @@ def test_web_import_rejects_bad_files_with_a_message(
     assert b"errorlist" in response.content or b"form-errors" in response.content
     assert message.lower() in response.content.decode().lower()
     assert not Work.objects.exists()
+
+
+def test_web_import_titles_an_untitled_file_after_its_name(author: User) -> None:
+    client = Client()
+    client.force_login(author)
+    response = client.post(
+        "/works/import/",
+        {"file": upload("the_lost_chapter.txt", b"Just one paragraph of story text here.")},
+        follow=True,
+    )
+    assert Work.objects.get().title == "The lost chapter"
+    assert "after its file name" in response.content.decode()
 
 
 def test_web_import_rejects_a_file_over_the_limit(author: User) -> None:
@@ -216,7 +227,7 @@ def test_web_import_suggests_characters(author: User) -> None:
         follow=True,
     )
     page = response.content.decode()
-    assert "Names the story mentions most: Vicious, Julia, Spike" in page
+    assert "Names the story mentions most: Teodor, Ash" in page
     assert Work.objects.get().title == "Gray"
 
 

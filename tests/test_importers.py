@@ -1,5 +1,6 @@
-"""Importers: the three real story files exactly as shared/stories/README.md describes them,
-the shapes fan writers use, and every way a file can be bad."""
+"""Importers: the three real story files exactly as shared/stories/README.md describes them
+(when ../shared/ is there; tests/test_importers_own_stories.py covers the same behaviours on
+the project's own stories), the shapes fan writers use, and every way a file can be bad."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import codecs
 import json
 import os
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,13 +21,12 @@ from ficarchive.formats.importers import (
 )
 from ficarchive.formats.importers.metadata import map_rating
 from ficarchive.formats.parsed import ParsedWork
+from tests.conftest import shared_file
 from tests.htmlcheck import assert_nothing_executable
-
-STORIES = Path(__file__).resolve().parents[1].parent / "shared" / "stories"
 
 
 def story(name: str) -> ParsedWork:
-    return parse_file((STORIES / name).read_bytes(), filename=name)
+    return parse_file(shared_file("stories", name).read_bytes(), filename=name)
 
 
 def parse_text(text: str, *, fmt: str | None = None, title: str | None = None) -> ParsedWork:
@@ -90,13 +89,15 @@ def test_it_keeps_the_words_around_the_lost_link(chapter_000: ParsedWork) -> Non
 
 def test_it_leaves_the_000_metadata_to_the_author(chapter_000: ParsedWork) -> None:
     work = chapter_000
-    assert (work.title, work.author, work.summary, work.rating, work.language) == ("",) * 5
+    assert (work.author, work.summary, work.rating, work.language) == ("",) * 4
     assert work.fandoms == work.characters == work.relationships == work.tags == []
     assert work.archive_warnings == work.categories == []
     assert work.complete is None
     assert work.encoding == "utf-8"
+    # No title in the file: the file name is the title, and the writer is told.
+    assert work.title == "000 c356fc4fa9ae2df1"
     assert len(work.warnings) == 1
-    assert work.warnings[0].startswith("No title found in the file")
+    assert "titled “000 c356fc4fa9ae2df1” after its file name" in work.warnings[0]
 
 
 def test_it_suggests_the_000_characters_by_frequency(chapter_000: ParsedWork) -> None:
@@ -111,7 +112,7 @@ def test_it_suggests_the_000_characters_by_frequency(chapter_000: ParsedWork) ->
 
 def test_it_takes_the_title_from_the_caller() -> None:
     work = parse_file(
-        (STORIES / "000_c356fc4fa9ae2df1.txt").read_bytes(),
+        shared_file("stories", "000_c356fc4fa9ae2df1.txt").read_bytes(),
         filename="000.txt",
         title="  Gray   Days ",
     )
@@ -240,7 +241,7 @@ def test_it_splits_small_hours_at_its_chapter_headings(small_hours: ParsedWork) 
 
 
 def test_it_detects_small_hours_as_markdown() -> None:
-    data = (STORIES / "small-hours.md").read_bytes()
+    data = shared_file("stories", "small-hours.md").read_bytes()
     assert detect_format(data, "small-hours.md") == "markdown"
     assert detect_format(data, "upload") == "markdown"
     assert detect_format(data, "small-hours.txt") == "markdown"  # front matter wins
@@ -475,7 +476,7 @@ def test_it_splits_markdown_at_plain_h1_headings() -> None:
     work = parse_markdown("# Arrival\n\nOne.\n\n# Departure\n\nTwo.\n\n## A section\n\nThree.")
     assert [c.title for c in work.chapters] == ["Arrival", "Departure"]
     assert "<h2>A section</h2>" in work.chapters[1].html
-    assert work.title == ""
+    assert work.title == "Story"  # the file name: no heading is the work's title
 
 
 def test_it_takes_a_lone_markdown_h1_at_the_top_as_the_title() -> None:
@@ -539,7 +540,7 @@ def test_it_survives_hostile_front_matter() -> None:
 
 def test_it_reads_a_rule_at_the_top_of_markdown_as_text_not_front_matter() -> None:
     work = parse_markdown("---\nJust a line\n---\n\nText.")
-    assert work.title == ""
+    assert work.title == "Story"  # from the file name, not the "front matter"
     assert "Text." in work.chapters[0].html
 
 
@@ -701,8 +702,8 @@ def test_it_serializes_every_documented_key() -> None:
     assert set(work) == {
         "title", "author", "summary", "notes", "end_notes", "rating", "archive_warnings",
         "categories", "fandoms", "characters", "relationships", "tags", "language",
-        "complete", "series", "word_count", "chapters", "suggested_characters", "encoding",
-        "warnings",
+        "complete", "published", "updated", "series", "word_count", "chapters",
+        "suggested_characters", "encoding", "warnings",
     }  # fmt: skip
     chapters = work["chapters"]
     assert isinstance(chapters, list)

@@ -191,10 +191,10 @@ def test_xml_bombs_and_external_entities_in_the_epub_package_are_refused(prefix:
     source = zipfile.ZipFile(io.BytesIO(SAMPLE_EPUB))
     opf = source.read("OEBPS/content.opf").decode().split("\n", 1)[1]
     data = _rezip(SAMPLE_EPUB, {"OEBPS/content.opf": (prefix + opf).encode()})
-    assert "document type or entities" in rejection(data, filename="x.epub")
+    assert "declares entities" in rejection(data, filename="x.epub")
     container = (prefix + CONTAINER.format(opf="OEBPS/content.opf").split("\n", 1)[1]).encode()
     data = _rezip(SAMPLE_EPUB, {"META-INF/container.xml": container})
-    assert "document type or entities" in rejection(data, filename="x.epub")
+    assert "declares entities" in rejection(data, filename="x.epub")
 
 
 @pytest.mark.parametrize("prefix", [BILLION_LAUGHS, XXE])
@@ -204,7 +204,7 @@ def test_xml_bombs_in_a_docx_are_refused(prefix: str) -> None:
         'main"><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>'
     )
     data = make_docx([], extra={"word/document.xml": document})
-    assert "document type or entities" in rejection(data, filename="x.docx")
+    assert "declares entities" in rejection(data, filename="x.docx")
 
 
 def test_entities_in_chapter_files_are_never_expanded() -> None:

@@ -14,7 +14,7 @@ from django.test import Client
 
 from ficarchive.accounts.models import User
 from ficarchive.works.models import Status, Work
-from tests.conftest import PASSWORD, STORIES
+from tests.conftest import OWN_STORIES, PASSWORD
 from tests.test_importers_epub import epub3, make_docx, para
 from tests.test_importers_html import ao3_download
 
@@ -34,8 +34,8 @@ def folder(tmp_path: Path) -> Path:
         make_docx([para("Lantern", style="Title"), para("The wick burned.")])
     )
     (root / "d-broken.epub").write_bytes(b"PK\x03\x04 not really")
-    (root / "old" / "e-rain.txt").write_bytes(
-        (STORIES / "rain-over-ganymede.cp1252.txt").read_bytes()
+    (root / "old" / "e-tides.txt").write_bytes(
+        (OWN_STORIES / "tides-of-callisto.cp1252.txt").read_bytes()
     )
     (root / "cover.jpg").write_bytes(b"\xff\xd8\xff")
     (root / ".hidden" / "x.txt").write_text("Title: Hidden\n\nSecret.")
@@ -54,7 +54,7 @@ def test_it_imports_a_folder_and_reports_each_file(
         "The Stone Bridge",
         "Fog over the Harbour",
         "Lantern",
-        "Rain over Ganymede",
+        "Tides of Callisto",
     ]
     assert all(w.status == Status.DRAFT for w in works)
     assert captured.out.split("\n")[:-1] == [f"{w.pk} /works/{w.pk}/" for w in works]

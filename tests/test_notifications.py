@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -15,7 +14,7 @@ from ficarchive.accounts.models import User
 from ficarchive.notifications.actions import notify, save_settings
 from ficarchive.notifications.models import MESSAGE_MAX, Notification, NotificationSettings
 from ficarchive.notifications.tasks import send_notification_email
-from tests.conftest import CORPORA, PASSWORD
+from tests.conftest import PASSWORD, hostile_corpus
 from tests.htmlcheck import assert_nothing_executable
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +40,7 @@ def login(user: User) -> Client:
 
 
 def hostile() -> list[str]:
-    strings: list[str] = [s for s in json.loads((CORPORA / "blns.json").read_text()) if s]
-    for path in sorted(CORPORA.glob("xss-*.txt")):
-        strings += [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    return strings
+    return list(hostile_corpus())
 
 
 # notify()

@@ -6,7 +6,6 @@ strings go through a real database in test_search.py.
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 
@@ -24,7 +23,7 @@ from ficarchive.search.query import (
     to_tsquery,
 )
 from ficarchive.search.snippet import make_snippet
-from tests.conftest import CORPORA
+from tests.conftest import hostile_corpus
 
 
 def t(*tokens: str) -> Term:
@@ -149,10 +148,7 @@ def test_describe_shows_what_was_searched() -> None:
 
 
 def corpus() -> list[str]:
-    strings: list[str] = [s for s in json.loads((CORPORA / "blns.json").read_text()) if s]
-    for path in sorted(CORPORA.glob("xss-*.txt")):
-        strings += [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    return strings
+    return list(hostile_corpus())
 
 
 @pytest.fixture(scope="module")

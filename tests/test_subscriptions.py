@@ -3,7 +3,6 @@ notifications when a chapter or work is posted."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -26,7 +25,7 @@ from ficarchive.subscriptions.models import Subscription
 from ficarchive.subscriptions.tasks import notify_subscribers
 from ficarchive.works.actions import ChapterInput, add_chapter, post_chapter, post_draft_work
 from ficarchive.works.models import Chapter, Work
-from tests.conftest import CORPORA, PASSWORD, make_work
+from tests.conftest import PASSWORD, hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
 
 pytestmark = pytest.mark.django_db
@@ -191,9 +190,7 @@ def test_the_list_page_shows_mine_with_flat_queries(
 
 def test_the_subscribe_form_takes_hostile_input(author: User, reader: User) -> None:
     work = make_work(author)
-    strings: list[str] = [s for s in json.loads((CORPORA / "blns.json").read_text()) if s]
-    for path in sorted(CORPORA.glob("xss-*.txt")):
-        strings += [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    strings = list(hostile_corpus())
     client = login(reader)
     statuses = set()
     for payload in [*strings[::5], "1" * 50, "-3", "0", "x" * 100_000]:

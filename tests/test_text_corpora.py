@@ -1,29 +1,36 @@
-"""Every string of the Big List of Naughty Strings and every line of the XSS lists goes
+"""Every hostile string the project makes (tests/hostile.py), every string of the Big List of
+Naughty Strings and every line of the XSS lists (../shared/corpora/, when it is there) goes
 through the pipeline in all three formats: no exception, nothing executable comes out."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from ficarchive.text import render_text, sanitize_html
+from tests.conftest import shared_file
+from tests.hostile import generated_hostile_strings
 from tests.htmlcheck import assert_nothing_executable
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
-XSS_FILES = sorted(CORPORA.glob("xss-*.txt"))
+XSS_FILES = (
+    "xss-IntrudersXSS.txt",
+    "xss-RSNAKE_XSS.txt",
+    "xss-XSS_Polyglots.txt",
+    "xss-xss_alert.txt",
+)
 
 
 def _blns() -> list[str]:
-    strings = json.loads((CORPORA / "blns.json").read_text(encoding="utf-8"))
+    strings = json.loads(shared_file("corpora", "blns.json").read_text(encoding="utf-8"))
     assert isinstance(strings, list)
     return [str(item) for item in strings]
 
 
 def _xss_lines() -> list[str]:
     lines: list[str] = []
-    for path in XSS_FILES:
+    for name in XSS_FILES:
+        path = shared_file("corpora", name)
         lines.extend(path.read_text(encoding="utf-8", errors="surrogateescape").splitlines())
     return lines
 
@@ -38,6 +45,14 @@ def _check(source: str) -> None:
         assert rendered.word_count >= 0
 
 
+def test_it_renders_every_generated_hostile_string_safely() -> None:
+    strings = generated_hostile_strings()
+    assert len(strings) > 300
+    for source in strings:
+        _check(source)
+    _check("\n".join(strings))
+
+
 def test_it_has_the_corpora() -> None:
     assert len(_blns()) > 400
     assert len(XSS_FILES) == 4
@@ -49,8 +64,9 @@ def test_it_renders_every_naughty_string_safely() -> None:
         _check(source)
 
 
-@pytest.mark.parametrize("path", XSS_FILES, ids=lambda path: path.name)
-def test_it_renders_every_xss_line_safely(path: Path) -> None:
+@pytest.mark.parametrize("name", XSS_FILES)
+def test_it_renders_every_xss_line_safely(name: str) -> None:
+    path = shared_file("corpora", name)
     for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
         _check(line)
 

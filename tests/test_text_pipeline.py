@@ -24,15 +24,17 @@ from ficarchive.text import (
     sanitize_html,
     suggest_character_names,
 )
+from tests.conftest import shared_file
 from tests.htmlcheck import assert_nothing_executable
 
-STORIES = Path(__file__).resolve().parents[1].parent / "shared" / "stories"
-CHAPTER_000 = STORIES / "000_c356fc4fa9ae2df1.txt"
+
+def chapter_000() -> Path:
+    return shared_file("stories", "000_c356fc4fa9ae2df1.txt")
 
 
 def chapter_000_text() -> str:
     """Return the story text of the 000 file: everything after its two note paragraphs."""
-    text = CHAPTER_000.read_text(encoding="ascii")
+    text = chapter_000().read_text(encoding="ascii")
     return text.split("\n\n", 2)[2]
 
 
@@ -65,7 +67,7 @@ def test_it_drops_a_dos_end_of_file_marker() -> None:
 
 
 def test_it_decodes_the_cp1252_story_without_mojibake() -> None:
-    decoded = decode_bytes((STORIES / "rain-over-ganymede.cp1252.txt").read_bytes())
+    decoded = decode_bytes(shared_file("stories", "rain-over-ganymede.cp1252.txt").read_bytes())
     assert decoded.encoding == "windows-1252"
     assert "“Tobias,” she said" in decoded.text
     assert "wasn’t" in decoded.text
@@ -79,7 +81,7 @@ def test_it_decodes_the_cp1252_story_without_mojibake() -> None:
         (b"\x01\x02\x03\x04 junk \x05\x06\x07\x08", "binary"),
         (b"abc\x81def", "0x81"),
         (b"\x8d\x8f\x90\x9d", "0x8D"),
-        ("Привет, как дела? Это текст.".encode("cp1251"), "another encoding"),
+        (bytes(range(0x80, 0x100)) * 8, "no other common encoding"),
         (codecs.BOM_UTF8 + b"ok \xff\xfe not utf-8", "not valid UTF-8"),
         (codecs.BOM_UTF16_LE + b"\x00\xd8", "UTF-16"),
     ],
@@ -90,6 +92,13 @@ def test_it_rejects_bytes_that_are_not_text(data: bytes, words: str) -> None:
     message = str(error.value)
     assert words in message
     assert "UTF-8" in message  # says what to do
+
+
+def test_it_detects_a_legacy_encoding_and_says_how_sure_it_is() -> None:
+    text = "Привет, как дела? Это текст о дожде и гавани, и он длинный. " * 4
+    decoded = decode_bytes(text.encode("cp1251"))
+    assert (decoded.text, decoded.encoding, decoded.label) == (text, "cp1251", "Windows-1251")
+    assert 0.5 <= decoded.confidence <= 1.0
 
 
 def test_it_allows_a_few_control_characters_in_long_text() -> None:
@@ -354,7 +363,7 @@ def test_it_renders_the_000_chapter_without_backticks_and_with_its_words() -> No
         '<p id="p1">The way I recall the events now, everything was gray.'
     )
     assert rendered.html.endswith("I woke to a day that wasn't going to be like any other.</p>")
-    assert "by Melissa that is hosted at explains Mars" in CHAPTER_000.read_text()
+    assert "by Melissa that is hosted at explains Mars" in chapter_000().read_text()
 
 
 def test_it_rejects_an_unknown_format() -> None:

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Dialog, FilePayload, Page, expect
 
 from tests.browser.conftest import (
-    STORIES,
+    REPO,
     WORK_URL,
     ConsoleLog,
     LogIn,
@@ -360,7 +360,7 @@ def test_it_sends_a_strict_csp_and_violates_none_of_it(
 def test_it_imports_a_windows_1252_file_as_a_three_chapter_draft_then_posts_it(
     page: Page, new_context: NewContext, sign_up: SignUp
 ) -> None:
-    story = STORIES / "rain-over-ganymede.cp1252.txt"
+    story = REPO / "tests" / "stories" / "tides-of-callisto.cp1252.txt"
     sign_up(page, "importer")
     page.get_by_role("link", name="Import", exact=True).click()
     expect(page.get_by_role("heading", name="Import a work from a file")).to_be_visible()
@@ -369,39 +369,37 @@ def test_it_imports_a_windows_1252_file_as_a_three_chapter_draft_then_posts_it(
 
     page.wait_for_url(re.compile(r"/works/\d+/edit/$"))
     work_id = int(page.url.rstrip("/").split("/")[-2])
-    expect(page.get_by_role("status")).to_contain_text("Rain over Ganymede")
+    expect(page.get_by_role("status")).to_contain_text("Tides of Callisto")
     expect(page.get_by_role("status")).to_contain_text("draft")
     # The archive says which encoding it decoded the file with, rather than guessing silently.
     expect(page.get_by_role("status")).to_contain_text("Windows-1252")
-    expect(page.get_by_label(label("Title"))).to_have_value("Rain over Ganymede")
+    expect(page.get_by_label(label("Title"))).to_have_value("Tides of Callisto")
 
     page.goto(f"/works/{work_id}/")
     expect(page.get_by_text("This work is a draft: only you can see it.")).to_be_visible()
-    expect(page.get_by_role("heading", name="Rain over Ganymede", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Tides of Callisto", level=1)).to_be_visible()
     chapters_nav = page.get_by_role("navigation", name="Chapters", exact=True)
     chapters_nav.get_by_text("Chapter index").click()
     index = chapters_nav.get_by_role("listitem")
     expect(index).to_have_count(3)
-    expect(index.nth(0)).to_contain_text("The Long Shift")
-    expect(index.nth(1)).to_contain_text("Pressure")
-    expect(index.nth(2)).to_contain_text("The Airlock")
+    expect(index.nth(0)).to_contain_text("The Night Watch")
+    expect(index.nth(1)).to_contain_text("Undertow")
+    expect(index.nth(2)).to_contain_text("The Harbour")
     expect(
-        page.get_by_role("heading", name=re.compile(r"^Chapter 1: The Long Shift( \(draft\))?$"))
+        page.get_by_role("heading", name=re.compile(r"^Chapter 1: The Night Watch( \(draft\))?$"))
     ).to_be_visible()
     # Windows-1252 punctuation came through as the characters the author typed.
-    expect(page.get_by_role("main")).to_contain_text("It wasn’t supposed to.")
+    expect(page.get_by_role("main")).to_contain_text("Tell me the pier isn’t wet.")
     expect(page.get_by_role("main")).not_to_contain_text("\ufffd")
 
     page.get_by_role("link", name="Entire work").click()
-    for number, title in enumerate(("The Long Shift", "Pressure", "The Airlock"), start=1):
+    for number, title in enumerate(("The Night Watch", "Undertow", "The Harbour"), start=1):
         heading = re.compile(rf"^Chapter {number}: {title}( \(draft\))?$")
         expect(page.get_by_role("heading", name=heading)).to_be_visible()
 
     # What the file said filled the form; saving it unchanged and posting makes it public.
     page.goto(f"/works/{work_id}/edit/")
-    expect(page.get_by_label(label("Fandoms"))).to_have_value(
-        "The Long Dark Between (Original Verse)"
-    )
+    expect(page.get_by_label(label("Fandoms"))).to_have_value("The Quiet Moons (Original Verse)")
     expect(page.get_by_label(label("Rating"))).to_have_value("teen")
     page.get_by_role("button", name="Save changes").click()
     expect(page).to_have_url(re.compile(rf"/works/{work_id}/$"))
@@ -413,7 +411,7 @@ def test_it_imports_a_windows_1252_file_as_a_three_chapter_draft_then_posts_it(
 
     guest = new_context().new_page()
     guest.goto(f"/works/{work_id}/full/")
-    for number, title in enumerate(("The Long Shift", "Pressure", "The Airlock"), start=1):
+    for number, title in enumerate(("The Night Watch", "Undertow", "The Harbour"), start=1):
         heading = re.compile(rf"^Chapter {number}: {title}$")
         expect(guest.get_by_role("heading", name=heading)).to_be_visible()
 

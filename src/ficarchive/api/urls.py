@@ -29,6 +29,7 @@ def _patterns(operations: list[Operation]) -> list[URLPattern]:
 
 urlpatterns: list[URLPattern] = [
     *_patterns(OPERATIONS),
-    # Anything else under /api/ is a JSON 404, never the site's HTML page.
-    re_path(r"^(?P<rest>.*)$", not_found),
+    # Anything else under /api/ is a JSON 404, never the site's HTML page; [\s\S] (not ".")
+    # so that a path holding a newline (%0A) is caught too.
+    re_path(r"^(?P<rest>[\s\S]*)\Z", not_found),
 ]

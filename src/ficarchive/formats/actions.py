@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 
 from ficarchive.accounts.models import User
@@ -103,5 +105,28 @@ def import_parsed_work(
     work = actions.post_work(user, data, chapters[0], draft=draft)
     for chapter in chapters[1:]:
         actions.add_chapter(user, work, chapter, draft=draft)
+    if not draft:
+        _keep_file_dates(work, parsed)
     work.refresh_from_db()
     return work
+
+
+def _as_datetime(date: dt.date) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(12, 0), tzinfo=dt.UTC)
+
+
+def _keep_file_dates(work: Work, parsed: ParsedWork) -> None:
+    """Give a posted work the dates its file names (AO3's Published and Updated or
+    Completed, an EPUB's dc:date) instead of today's; the last chapter was posted on the
+    work's update date, the others on its first date."""
+    first = parsed.published or parsed.updated
+    if first is None:
+        return
+    published = _as_datetime(first)
+    updated = max(published, _as_datetime(parsed.updated or first))
+    Work.objects.filter(pk=work.pk).update(published_at=published, updated_at=updated)
+    chapters = work.chapters.filter(posted=True).order_by("position")
+    last = chapters.last()
+    chapters.update(published_at=published)
+    if last is not None:
+        type(last).objects.filter(pk=last.pk).update(published_at=updated)

@@ -6,6 +6,7 @@ Pure data (no Django), so that importers can be tested and fuzzed fast, and so t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 RATINGS: tuple[str, ...] = (
@@ -81,6 +82,8 @@ class ParsedWork:
     tags: list[str] = field(default_factory=list)
     language: str = ""  # a language code such as "en", or "" when the file does not say
     complete: bool | None = None
+    published: dt.date | None = None  # the file's own dates (AO3's Published, EPUB dc:date)
+    updated: dt.date | None = None  # AO3's Updated or Completed
     series: list[ParsedSeries] = field(default_factory=list)
     chapters: list[ParsedChapter] = field(default_factory=list)
     suggested_characters: list[str] = field(default_factory=list)
@@ -109,6 +112,8 @@ class ParsedWork:
             "tags": list(self.tags),
             "language": self.language,
             "complete": self.complete,
+            "published": self.published.isoformat() if self.published else None,
+            "updated": self.updated.isoformat() if self.updated else None,
             "series": [series.to_json() for series in self.series],
             "word_count": self.word_count,
             "chapters": [chapter.to_json() for chapter in self.chapters],

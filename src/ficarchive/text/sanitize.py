@@ -6,7 +6,9 @@ a, img, the table family, sup, sub, span, div, details/summary, ruby/rt/rp) plus
 always carry ``rel="nofollow noopener"``; images keep ``src`` only for http and https URLs.
 No ``style``, no ``class``, no event handlers, no ``id`` except the paragraph anchors
 ``id="p1"``, ``id="p2"``... that :func:`ficarchive.text.add_paragraph_ids` writes, so that
-rendered HTML passes through the sanitizer unchanged.
+rendered HTML passes through the sanitizer unchanged, and the footnote anchors of imported
+documents: ``id="fn1"``/``id="fnref1"`` (``en`` for endnotes) on links and list items, with
+links to them (``href="#fn1"``), the only relative links kept.
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ ALLOWED_TAGS: frozenset[str] = frozenset(
 
 ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "*": frozenset({"title", "lang", "dir"}),
-    "a": frozenset({"href"}),
+    "a": frozenset({"href", "id"}),
     "img": frozenset({"src", "alt", "width", "height"}),
     "p": frozenset({"id"}),
     "ol": frozenset({"start", "reversed"}),
-    "li": frozenset({"value"}),
+    "li": frozenset({"value", "id"}),
     "td": frozenset({"colspan", "rowspan"}),
     "th": frozenset({"colspan", "rowspan", "scope"}),
     "col": frozenset({"span"}),
@@ -53,6 +55,7 @@ LINK_SCHEMES = ("http:", "https:", "mailto:")
 IMAGE_SCHEMES = ("http:", "https:")
 
 PARAGRAPH_ID = re.compile(r"p[1-9][0-9]{0,6}")
+NOTE_ID = re.compile(r"(?:fn|en)(?:ref)?[1-9][0-9]{0,3}")
 _NUMBER = re.compile(r"[0-9]{1,4}")
 _LANG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8}){0,4}")
 _SCOPE = frozenset({"row", "col", "rowgroup", "colgroup"})
@@ -70,10 +73,14 @@ def _url_has_scheme(value: str, schemes: tuple[str, ...]) -> bool:
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     """Return the attribute value to keep, or None to drop the attribute."""
     if attribute == "href":
+        if value.startswith("#") and NOTE_ID.fullmatch(value[1:]):
+            return value
         return value if _url_has_scheme(value, LINK_SCHEMES) else None
     if attribute == "src":
         return value if _url_has_scheme(value, IMAGE_SCHEMES) else None
     if attribute == "id":
+        if tag in ("a", "li"):
+            return value if NOTE_ID.fullmatch(value) else None
         return value if PARAGRAPH_ID.fullmatch(value) else None
     if attribute in {"width", "height", "colspan", "rowspan", "span", "start", "value"}:
         return value if _NUMBER.fullmatch(value.strip()) else None
@@ -96,7 +103,9 @@ _CLEANER = nh3.Cleaner(
     strip_comments=True,
     link_rel=LINK_REL,
     url_schemes={"http", "https", "mailto"},
-    url_relative="deny",
+    # Relative URLs pass here only to reach _attribute_filter, which keeps none but the
+    # footnote fragments (#fn1).
+    url_relative="pass_through",
 )
 
 

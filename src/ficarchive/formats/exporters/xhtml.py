@@ -71,6 +71,12 @@ class _Node:
     children: list[_Node | str] = field(default_factory=list)
 
 
+# Elements nested deeper than this are not opened: their content goes into the element at the
+# limit, so that the recursive passes below never reach Python's recursion limit (a pasted
+# chapter can nest hundreds of <b> deep).
+MAX_DEPTH = 100
+
+
 class _TreeBuilder(HTMLParser):
     """Build a _Node tree; end tags close up to their element, stray end tags are ignored."""
 
@@ -80,6 +86,8 @@ class _TreeBuilder(HTMLParser):
         self.stack: list[_Node] = [self.root]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if len(self.stack) >= MAX_DEPTH and tag not in VOID_TAGS:
+            return  # too deep: its content goes into the element at the limit
         node = _Node(tag, {name: value or "" for name, value in attrs})
         self.stack[-1].children.append(node)
         if tag not in VOID_TAGS:
@@ -206,13 +214,19 @@ def _element(tag: str, attrs: dict[str, str], children: list[_Node | str], paren
     return _Node(tag, _attributes(tag, attrs, parent), children)
 
 
+# E-readers cannot fetch remote images, so an image is written as a link to it, labelled with
+# its description. The class lets the importer turn it back into the image (so the label never
+# becomes words of the story on a round trip).
+IMAGE_CLASS = "ficarchive-image"
+
+
 def _image(node: _Node, context: _Context) -> list[_Node | str]:
     alt = node.attrs.get("alt", "").strip()
     label = f"[image: {alt}]" if alt else "[image]"
     href = safe_href(node.attrs.get("src", ""))
     if href is None or context.in_link:
-        return [label]
-    return [_Node("a", {"href": href}, [label])]
+        return [_Node("span", {"class": IMAGE_CLASS}, [label])]
+    return [_Node("a", {"href": href, "class": IMAGE_CLASS}, [label])]
 
 
 def _wrap_runs(items: list[_Node | str], keep: frozenset[str], wrapper: str) -> list[_Node | str]:

@@ -212,10 +212,11 @@ def _parse_text_formats(data: bytes, filename: str, fmt: str | None) -> tuple[Pa
     else:
         work = parse_plaintext(decoded.text)
     work.encoding = decoded.encoding
-    if decoded.encoding == "windows-1252":
+    if decoded.encoding not in ("utf-8", "utf-8-sig", "utf-16"):
         work.warnings.insert(
             0,
-            "Decoded as Windows-1252 (not UTF-8). Check that quotes and accented letters "
+            f"Decoded as {decoded.label} (not UTF-8). The encoding was detected with "
+            f"{decoded.confidence:.0%} confidence: check that quotes and accented letters "
             "came out right; if not, save the file as UTF-8 and import it again.",
         )
     return work, resolved
@@ -278,8 +279,38 @@ def parse_file(
         work.title = " ".join(title.split())
     work.title = " ".join(work.title.split())[:255]
     if not work.title:
+        work.title = title_from_filename(filename)
+        if work.title:
+            work.warnings.append(
+                "The file names no title (no “Title:” line, front matter or document title), "
+                f"so the work is titled “{work.title}” after its file name. Change it on the "
+                "work's edit page if that is not right."
+            )
+    if not work.title:
         work.warnings.append(
             "No title found in the file (no “Title:” line, front matter or document title). "
             "Give the work a title before posting it."
         )
+    work.warnings = list(dict.fromkeys(work.warnings))  # each message once
     return work
+
+
+_KNOWN_EXTENSIONS = frozenset(
+    {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".epub", ".docx", ".doc",
+     ".rtf", ".odt"}
+)  # fmt: skip
+
+
+def title_from_filename(filename: str) -> str:
+    """Return a title made from a file name: its extension(s) dropped, underscores (and the
+    hyphens of a name without spaces) made spaces, the first letter capitalized;
+    ``the_salt-road (draft 2).docx.txt`` gives ``The salt road (draft 2)``."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    while (extension := _extension(name)) in _KNOWN_EXTENSIONS:
+        name = name[: -len(extension)]
+    if "_" in name or " " not in name:
+        name = name.replace("_", " ").replace("-", " ")
+    name = " ".join(name.split()).strip(" .")[:255]
+    if name[:1].islower():
+        name = name[0].upper() + name[1:]
+    return name if any(char.isalnum() for char in name) else ""

@@ -123,19 +123,35 @@ def _chapter_from(
     )
 
 
-def read_chapters_into(chapters: Node, work: ParsedWork) -> None:
+def _continue_chapter(chapter: ParsedChapter, text: Node | None, end_notes: str) -> None:
+    """Add the rest of a chapter that calibre split into another file to ``chapter``."""
+    if text is not None:
+        rendered = render_html_body(chapter.html + "\n" + inner_html(text))
+        chapter.html, chapter.word_count = rendered.html, rendered.word_count
+        chapter.paragraphs = rendered.paragraphs
+    if end_notes:
+        chapter.end_notes = "\n".join(filter(None, [chapter.end_notes, end_notes]))
+
+
+def read_chapters_into(chapters: Node, work: ParsedWork, *, continues: bool = False) -> None:
     """Add the chapters in an AO3 download's ``#chapters`` (or an EPUB chapter file's body)
-    to ``work``."""
+    to ``work``. With ``continues`` (a file of an EPUB after the first), text and end notes
+    before the file's first chapter heading finish the previous file's last chapter: calibre
+    splits long files wherever it likes."""
     heading: Node | None = None
     quotes: dict[str, Node] = {}
     text: Node | None = None
     end_notes = ""
+    opening = continues  # still before this file's first chapter heading
 
     def flush() -> None:
-        nonlocal heading, quotes, text, end_notes
-        if text is not None:
+        nonlocal heading, quotes, text, end_notes, opening
+        if opening and heading is None and work.chapters and (text is not None or end_notes):
+            _continue_chapter(work.chapters[-1], text, end_notes)
+        elif text is not None:
             _chapter_from(heading, quotes, text, end_notes, work)
         heading, quotes, text, end_notes = None, {}, None, ""
+        opening = False
 
     for child in chapters.elements():
         classes = child.classes

@@ -6,7 +6,8 @@ whole: number of entries, names (no absolute paths, no ``..``, no drive letters 
 bytes), declared sizes (each entry and in total) and compression ratio (a zip bomb is a few
 kilobytes that inflate to gigabytes). Reading a member stops one byte past its cap, so a
 lying header cannot make it grow. XML is parsed with defusedxml with document types
-forbidden (no billion laughs, no external entities).
+forbidden: a document type may be named (EPUB 2's NCX always is) but never loaded, and no
+entity may be declared (no billion laughs, no external entities).
 """
 
 from __future__ import annotations
@@ -172,16 +173,18 @@ class SafeZip:
 
 
 def parse_xml(data: bytes | str, what: str) -> Element:
-    """Return the root element of an XML document, read without document types or entities.
+    """Return the root element of an XML document, read without entities or external files.
 
-    ``what`` names the document in messages ("the EPUB's package document"). Raises
-    ImportRejected for malformed XML and for any DTD (entity bombs and external entities)."""
+    A document type declaration that declares no entities is allowed: every EPUB 2 NCX
+    (fichub's, pandoc's) names the NCX DTD, which is never loaded. ``what`` names the document
+    in messages ("the EPUB's package document"). Raises ImportRejected for malformed XML and
+    for any entity declaration (entity bombs) or external reference."""
     try:
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise ImportRejected(
-            f"{what[:1].upper()}{what[1:]} declares a document type or entities, which an "
-            "import never reads (they can hide an XML bomb), so the file is not imported."
+            f"{what[:1].upper()}{what[1:]} declares entities or refers to outside files, which "
+            "an import never reads (they can hide an XML bomb), so the file is not imported."
         ) from None
     except (ParseError, ValueError, UnicodeError) as error:
         raise ImportRejected(

@@ -12,6 +12,7 @@ the document properties' title.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import mammoth
@@ -24,8 +25,9 @@ from ficarchive.formats.importers.archive import (
     parse_xml,
 )
 from ficarchive.formats.importers.base import ImportRejected
+from ficarchive.formats.importers.common import render_html_notes
 from ficarchive.formats.importers.html import parse_story_blocks
-from ficarchive.formats.importers.htmltree import by_class, parse_html, text_of
+from ficarchive.formats.importers.htmltree import Node, by_class, outer_html, parse_html, text_of
 from ficarchive.formats.parsed import ParsedWork
 
 DOCUMENT = "word/document.xml"
@@ -33,7 +35,14 @@ _TITLE_CLASS = "ficarchive-docx-title"
 STYLE_MAP = f"""
 p[style-name='Title'] => p.{_TITLE_CLASS}:fresh
 p[style-name='Subtitle'] => p:fresh
+p[style-name='Quote'] => blockquote > p:fresh
+p[style-name='Intense Quote'] => blockquote > p:fresh
+p[style-name='Block Text'] => blockquote > p:fresh
+p[style-name='Block Quotation'] => blockquote > p:fresh
 """
+# mammoth's ids for notes and the links to them, and the ids the sanitizer keeps.
+_NOTE_ID = re.compile(r"(?P<kind>footnote|endnote)-(?P<ref>ref-)?(?P<number>[1-9][0-9]{0,3})")
+_NOTE_LINK = re.compile(r'href="#(?P<id>(?:fn|en)[1-9][0-9]{0,3})"')
 _XML_SUFFIXES = (".xml", ".rels")
 # Titles Word fills in by itself; they say nothing about the story.
 _PLACEHOLDER_TITLES = frozenset({"", "document", "document1", "untitled", "title"})
@@ -60,6 +69,69 @@ def _core_properties(archive: SafeZip) -> dict[str, str]:
         if text:
             values.setdefault(local_name(element.tag), text)
     return values
+
+
+def _note_id(value: str) -> str:
+    match = _NOTE_ID.fullmatch(value.removeprefix("#"))
+    if match is None:
+        return ""
+    prefix = "fn" if match["kind"] == "footnote" else "en"
+    hash_ = "#" if value.startswith("#") else ""
+    return f"{hash_}{prefix}{'ref' if match['ref'] else ''}{match['number']}"
+
+
+def _take_notes(root: Node) -> dict[str, Node]:
+    """Remove the footnote and endnote lists mammoth puts at the end of the document; return
+    the notes by their new id ("fn1", "en2"), with every note id and link renamed to the
+    ones the sanitizer keeps (``id="fnref1"``, ``href="#fn1"``)."""
+    notes: dict[str, Node] = {}
+    for node in root.iter():
+        for attribute in ("id", "href"):
+            if attribute in node.attrs and (renamed := _note_id(node.attrs[attribute])):
+                node.attrs[attribute] = renamed
+        kept: list[Node | str] = []
+        for child in node.children:
+            items = (
+                [item for item in child.elements() if item.tag == "li"]
+                if isinstance(child, Node) and child.tag == "ol"
+                else []
+            )
+            if items and all(_NOTE_ID.fullmatch(item.attrs.get("id", "")) for item in items):
+                for item in items:
+                    item.attrs["id"] = _note_id(item.attrs["id"])
+                    for inner in item.iter():
+                        if "href" in inner.attrs and (renamed := _note_id(inner.attrs["href"])):
+                            inner.attrs["href"] = renamed
+                    notes[item.attrs["id"]] = item
+                continue
+            kept.append(child)
+        node.children = kept
+    return notes
+
+
+def _place_notes(work: ParsedWork, notes: dict[str, Node]) -> None:
+    """Put each footnote and endnote at the end of the chapter that refers to it (the work's
+    end notes for notes no chapter refers to), as a numbered list its links point to."""
+    placed: set[str] = set()
+    for chapter in work.chapters:
+        wanted = [m["id"] for m in _NOTE_LINK.finditer(chapter.html) if m["id"] in notes]
+        wanted = [note for note in dict.fromkeys(wanted) if note not in placed]
+        if wanted:
+            placed.update(wanted)
+            html = _notes_html([notes[note] for note in wanted])
+            chapter.end_notes = "\n".join(filter(None, [chapter.end_notes, html]))
+    rest = [node for note, node in notes.items() if note not in placed]
+    if rest:
+        work.end_notes = "\n".join(filter(None, [work.end_notes, _notes_html(rest)]))
+
+
+def _notes_html(items: list[Node]) -> str:
+    """Return notes as ordered lists numbered as in the document."""
+    out: list[str] = []
+    for item in items:
+        number = int(re.sub(r"\D", "", item.attrs.get("id", "")) or 1)
+        out.append(f'<ol start="{number}">{outer_html(item)}</ol>')
+    return render_html_notes("".join(out))
 
 
 def _no_images(image: Any) -> list[Any]:
@@ -102,7 +174,9 @@ def parse_docx_archive(archive: SafeZip, data: bytes) -> ParsedWork:
         if not work.title and text_of(node):
             work.title = text_of(node)[:255]
         node.children.clear()
+    notes = _take_notes(root)
     parse_story_blocks(root, work)
+    _place_notes(work, notes)
     core_title = properties.get("title", "")
     if not work.title and core_title.lower() not in _PLACEHOLDER_TITLES:
         work.title = core_title[:255]

@@ -63,6 +63,13 @@ CONTAINER_TAGS: frozenset[str] = frozenset(
 # Never story text: navigation, the head, metadata.
 SKIPPED_TAGS: frozenset[str] = frozenset({"head", "nav", "title", "meta", "link", "base"})
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# FanFicFare wraps an author's note, its label and its text, in one of these.
+NOTES_CLASS = "fff_chapter_notes"
+# A paragraph that is only a note's label ("Notes:", "A/N:"), its text in the next block.
+_LABEL_ONLY = re.compile(
+    r"[\[(]?\s*(?:(?:chapter|end|author'?s?)\s+)*(?:notes?|a\s*/\s*n|disclaimer)\s*[:.\-]?\s*",
+    re.IGNORECASE,
+)
 MAX_HEADING_TEXT = 200
 _BY_LINE = re.compile(r"by[:\s]\s*(?P<author>.+)", re.IGNORECASE)
 
@@ -109,7 +116,7 @@ def flatten_blocks(node: Node, out: list[Node] | None = None) -> list[Node]:
             run.append(child)
         elif child.tag in SKIPPED_TAGS:
             continue
-        elif child.tag in BLOCK_TAGS:
+        elif child.tag in BLOCK_TAGS or NOTES_CLASS in child.classes:
             flush()
             blocks.append(child)
         elif child.tag in CONTAINER_TAGS and _has_block(child):
@@ -139,6 +146,8 @@ def _classify(node: Node) -> Block | None:
         return None
     if node.tag in HEADINGS:
         return Block(_source(node), node.tag, heading=text[:MAX_HEADING_TEXT])
+    if NOTES_CLASS in node.classes:
+        return Block(_source(node), "note", heading=text)
     if node.tag in ("p", "div", "#run", "center") and is_scene_break(text):
         return Block("<hr>", "text")
     if (
@@ -225,9 +234,31 @@ def _render_notes(blocks: Sequence[Block]) -> str:
     return render_html_notes("\n".join(block.source for block in blocks))
 
 
+def _join_labels(blocks: list[Block]) -> list[Block]:
+    """Return blocks where a note's lone label ("Notes:", "Author's Note:") and the block
+    after it (the note's text, often a block quote) are one note."""
+    joined: list[Block] = []
+    for block in blocks:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.kind in ("note", "text")
+            and _LABEL_ONLY.fullmatch(previous.heading)
+            and block.kind == "text"
+            and block.source != "<hr>"
+        ):
+            joined[-1] = Block(
+                previous.source + "\n" + block.source, "note", heading=previous.heading
+            )
+        else:
+            joined.append(block)
+    return joined
+
+
 def parse_story_blocks(body: Node, work: ParsedWork) -> None:
     """Fill ``work``'s notes, chapters and end notes from the blocks of ``body``."""
     blocks = [block for node in flatten_blocks(body) if (block := _classify(node)) is not None]
+    blocks = _join_labels(blocks)
     blocks = _read_preamble_metadata(blocks, work)
     blocks = _choose_chapters(blocks, work)
     assemble_work(work, StoryParts(blocks, _render_body, _render_notes))

@@ -7,6 +7,7 @@ mapped is kept (as a tag) or reported in ``ParsedWork.warnings``, never silently
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 
@@ -56,13 +57,21 @@ FIELD_BY_KEY: dict[str, str] = {
     "complete": "complete",
     "completed": "complete",
     "status": "complete",
+    "published": "published",
+    "date published": "published",
+    "posted": "published",
+    "date": "published",
+    "updated": "updated",
+    "date updated": "updated",
+    "last updated": "updated",
+    "completed on": "updated",
 }
 # Statistics and dates that files carry and the archive computes itself.
 IGNORED_KEYS: frozenset[str] = frozenset(
     {
-        "words", "word count", "wordcount", "chapters", "published", "updated", "completed on",
-        "date", "series", "id", "url", "link", "source", "kudos", "hits", "comments",
-        "bookmarks", "stats", "layout", "draft",
+        "words", "word count", "wordcount", "chapters", "series", "id", "url", "link", "source",
+        "kudos", "hits", "comments", "bookmarks", "stats", "layout", "draft", "packaged",
+        "story url", "author url", "publisher", "site", "story id", "author id",
     }
 )  # fmt: skip
 
@@ -164,6 +173,7 @@ LANGUAGE_BY_NAME: dict[str, str] = {
     "italiano": "it",
     "portuguese": "pt",
     "português": "pt",
+    "brazilian portuguese": "pt-BR",
     "russian": "ru",
     "русский": "ru",
     "polish": "pl",
@@ -192,6 +202,169 @@ LANGUAGE_BY_NAME: dict[str, str] = {
     "hebrew": "he",
     "arabic": "ar",
 }
+
+# The Archive of Our Own's language list, each name as AO3 shows it (in the language itself)
+# with its code; AO3's own codes are written as BCP 47 tags here (ptBR -> pt-BR, slv -> sl).
+AO3_LANGUAGES: dict[str, str] = {
+    "af Soomaali": "so",
+    "Afrikaans": "af",
+    "Aynu itak | アイヌ イタㇰ": "ain",
+    "𒀝𒅗𒁺𒌑": "akk",
+    "العربية": "ar",
+    "አማርኛ": "am",
+    "𓂋𓏺𓈖 𓆎𓅓𓏏𓊖": "egy",
+    "Anishinaabemowin": "oj",
+    "ܐܪܡܝܐ | ארמיא": "arc",
+    "հայերեն": "hy",
+    "American Sign Language": "ase",
+    "asturianu": "ast",
+    "Azərbaycan dili | آذربایجان دیلی": "az",
+    "Bahasa Indonesia": "id",
+    "Bahasa Malaysia": "ms",
+    "Български": "bg",
+    "বাংলা": "bn",
+    "Basa Jawa": "jv",
+    "Башҡорт теле": "ba",
+    "беларуская": "be",
+    "Boarisch": "bar",
+    "Bosanski": "bs",
+    "Brezhoneg": "br",
+    "British Sign Language": "bfi",
+    "Буряад хэлэн | ᠪᠤᠷᠢᠶᠠᠳ ᠮᠣᠩᠭᠣᠯ ᠬᠡᠯᠡ": "bua",
+    "Català": "ca",
+    "Cebuano": "ceb",
+    "Čeština": "cs",
+    "Chinuk Wawa": "chn",
+    "къырымтатар тили | qırımtatar tili": "crh",
+    "Cymraeg": "cy",
+    "Dansk": "da",
+    "Deutsch": "de",
+    "eesti keel": "et",
+    "Ελληνικά": "el",
+    "𒅴𒂠": "sux",
+    "English": "en",
+    "Eald Englisċ": "ang",
+    "Español": "es",
+    "Esperanto": "eo",
+    "Euskara": "eu",
+    "فارسی": "fa",
+    "Filipino": "fil",
+    "Finuʼ Chamorro": "ch",
+    "Français": "fr",
+    "Friisk": "frr",
+    "Frysk": "fy",
+    "Furlan": "fur",
+    "Gaeilge": "ga",
+    "Gàidhlig": "gd",
+    "Galego": "gl",
+    "𐌲𐌿𐍄𐌹𐍃𐌺𐌰": "got",
+    "Creolese": "gyn",
+    "中文-客家话": "hak",
+    "한국어": "ko",
+    "Hausa | هَرْشَن هَوْسَ": "ha",
+    "हिन्दी": "hi",
+    "Hrvatski": "hr",
+    "ʻŌlelo Hawaiʻi": "haw",
+    "Interlingua": "ia",
+    "isiZulu": "zu",
+    "Íslenska": "is",
+    "Italiano": "it",
+    "עברית": "he",
+    "Kalaallisut": "kl",
+    "Хальмг Өөрдин келн": "xal",
+    "ಕನ್ನಡ": "kn",
+    "ქართული": "ka",
+    "Kernewek": "kw",
+    "ភាសាខ្មែរ": "km",
+    "Khuzdul": "qkz",
+    "Kiswahili": "sw",
+    "kreyòl ayisyen": "ht",
+    "Kurdî | کوردی": "ku",
+    "Кыргызча": "ky",
+    "Langue des signes québécoise": "fcs",
+    "Latviešu valoda": "lv",
+    "Lëtzebuergesch": "lb",
+    "Lietuvių kalba": "lt",
+    "Lingua latina": "la",
+    "Magyar": "hu",
+    "македонски": "mk",
+    "മലയാളം": "ml",
+    "Malti": "mt",
+    "ᠮᠠᠨᠵᡠ ᡤᡳᠰᡠᠨ": "mnc",
+    "Mando'a": "qmd",
+    "मराठी": "mr",
+    "Mikisúkî": "mik",
+    "ᠮᠣᠩᠭᠣᠯ ᠪᠢᠴᠢᠭ᠌ | Монгол Кирилл үсэг": "mn",
+    "မြန်မာဘာသာ": "my",
+    "Эрзянь кель": "myv",
+    "Nāhuatl": "nah",
+    "中文-闽南话 臺語": "nan",
+    "Nawat": "ppl",
+    "Nederlands": "nl",
+    "日本語": "ja",
+    "Norsk": "no",
+    "Нохчийн мотт": "ce",
+    "O’odham Ñiok": "ood",
+    "لسان عثمانى": "ota",
+    "پښتو": "ps",
+    "Plattdüütsch": "nds",
+    "Polski": "pl",
+    "Português brasileiro": "pt-BR",
+    "Português europeu": "pt-PT",
+    "Pulaar": "fuc",
+    "ਪੰਜਾਬੀ": "pa",
+    "qazaqşa | қазақша": "kk",
+    "Uncategorized Constructed Languages": "qlq",
+    "Quenya": "qya",
+    "Română": "ro",
+    "RRomani Ćhib": "rom",
+    "Русский": "ru",
+    "Sámi": "smi",
+    "саха тыла": "sah",
+    "Scots": "sco",
+    "Shqip": "sq",
+    "Sindarin": "sjn",
+    "සිංහල": "si",
+    "Slovenčina": "sk",
+    "Slovenščina": "sl",
+    "Slověnьskъ Językъ": "sla",
+    "Sprēkō Þiudiskō": "gem",
+    "Српски": "sr",
+    "suomi": "fi",
+    "Svenska": "sv",
+    "தமிழ்": "ta",
+    "татар теле": "tt",
+    "te reo Māori": "mi",
+    "తెలుగు": "te",
+    "ትግርኛ": "ti",
+    "ไทย": "th",
+    "Thermian": "tqx",
+    "བོད་སྐད་": "bo",
+    "Tiếng Việt": "vi",
+    "ϯⲙⲉⲧⲣⲉⲙⲛ̀ⲭⲏⲙⲓ": "cop",
+    "tlhIngan-Hol": "tlh",
+    "toki pona": "tok",
+    "Trinidadian Creole": "trf",
+    "τσακώνικα": "tsd",
+    "ᏣᎳᎩ ᎦᏬᏂᎯᏍᏗ": "chr",
+    "Türkçe": "tr",
+    "Українська": "uk",
+    "Unangam Tunuu": "ale",
+    "اُردُو": "ur",
+    "ئۇيغۇر تىلى": "ug",
+    "Volapük": "vo",
+    "中文-吴语": "wuu",
+    "יידיש": "yi",
+    "maayaʼ tʼàan": "yua",
+    "中文-广东话 粵語": "yue",
+    "中文-普通话 國語": "zh",
+}
+_AO3_BY_KEY: dict[str, str] = {}
+for _name, _code in AO3_LANGUAGES.items():
+    _AO3_BY_KEY[" ".join(_name.casefold().split())] = _code
+    for _part in _name.split("|"):  # "Kurdî | کوردی": either spelling alone
+        _AO3_BY_KEY.setdefault(" ".join(_part.casefold().split()), _code)
+
 
 COMPLETE_BY_NAME: dict[str, bool] = {
     "complete": True,
@@ -285,6 +458,9 @@ def map_language(value: str) -> str | None:
     key = _lookup_key(value)
     if key in LANGUAGE_BY_NAME:
         return LANGUAGE_BY_NAME[key]
+    ao3 = _AO3_BY_KEY.get(" ".join(value.casefold().split()))
+    if ao3 is not None:
+        return ao3
     if _LANGUAGE_CODE.fullmatch(key):
         return key
     return None
@@ -349,6 +525,8 @@ def apply_field(
         _apply_language(work, _as_text(value, joiner=" "), source)
     elif name == "complete":
         _apply_complete(work, value, source)
+    elif name in ("published", "updated"):
+        _apply_date(work, name, value, source)
     else:
         target: list[str] = getattr(work, name)
         _extend(target, split_list(value))
@@ -395,14 +573,78 @@ def _apply_language(work: ParsedWork, text: str, source: str) -> None:
         return
     code = map_language(text)
     if code is None:
+        work.language = "other"  # never a silent English
         work.warnings.append(
-            f"Unknown language {quote(text)} in the {source}: choose the language when you post."
+            f"Unknown language {quote(text)} in the {source}: the work's language was set to "
+            "“Other”; choose the language on the work's edit page."
         )
     else:
         work.language = code
 
 
+_ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ].*)?")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        ["jan january", "feb february", "mar march", "apr april", "may", "jun june",
+         "jul july", "aug august", "sep sept september", "oct october", "nov november",
+         "dec december"],
+        start=1,
+    )
+    for name in names.split()
+}  # fmt: skip
+_WORDY_DATE = re.compile(
+    r"(?:(?P<d1>\d{1,2})\s+(?P<m1>[a-z]+)\.?,?\s+(?P<y1>\d{4})"
+    r"|(?P<m2>[a-z]+)\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4}))",
+    re.IGNORECASE,
+)
+
+
+def parse_date(value: object) -> dt.date | None:
+    """Return the date in ``2021-03-04`` (a time may follow), ``2021/03/04``, ``4 March
+    2021`` or ``March 4, 2021``; None for anything else (``04/03/2021`` is ambiguous)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.split())[:60].replace("/", "-")
+    try:
+        if match := _ISO_DATE.fullmatch(text):
+            return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+        if match := _WORDY_DATE.fullmatch(text):
+            month = _MONTHS.get((match["m1"] or match["m2"]).lower())
+            if month is not None:
+                day = int(match["d1"] or match["d2"])
+                return dt.date(int(match["y1"] or match["y2"]), month, day)
+    except ValueError:  # 2021-02-30
+        return None
+    return None
+
+
+def _apply_date(work: ParsedWork, name: str, value: object, source: str) -> None:
+    if value in (None, ""):
+        return
+    date = parse_date(value)
+    if date is None or not dt.date(1980, 1, 1) <= date <= dt.date.today():
+        work.warnings.append(
+            f"Could not read the date {quote(value if isinstance(value, str) else str(value))} "
+            f"in the {source}: the work gets today's date instead."
+        )
+        return
+    if name == "published":
+        work.published = date
+    else:
+        work.updated = date
+
+
 def _apply_complete(work: ParsedWork, value: object, source: str) -> None:
+    finished = parse_date(value)
+    if finished is not None:  # "Completed: 2021-04-01"
+        work.complete = True
+        _apply_date(work, "updated", finished, source)
+        return
     complete = map_complete(value)
     if complete is None:
         if value not in (None, ""):

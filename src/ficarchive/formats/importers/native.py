@@ -28,13 +28,16 @@ from ficarchive.formats.importers.htmltree import (
     parse_html,
     text_of,
 )
-from ficarchive.formats.importers.metadata import apply_field
+from ficarchive.formats.importers.metadata import apply_field, parse_date
 from ficarchive.formats.parsed import ParsedChapter, ParsedSeries, ParsedWork
 
 _NATIVE_HEADING = re.compile(r"Chapter \d+(?:: (?P<title>.*))?", re.DOTALL)
 _DRAFT_MARK = " (draft)"
 _SERIES_PART = re.compile(r"Part (?P<part>\d{1,6}) of (?P<title>.+?)(?=,\s*Part \d{1,6} of |$)")
 _CHAPTERS_STAT = re.compile(r"Chapters:\s*(?P<done>\d+)\s*/\s*(?P<total>\d+|\?)")
+_DATE_STAT = re.compile(
+    r"(?P<label>Published|Updated|Completed):\s*(?P<date>\d{4}-\d{1,2}-\d{1,2})"
+)
 _LIST_FIELDS = {
     "rating": "rating",
     "ratings": "rating",
@@ -105,6 +108,10 @@ def apply_metadata_list(dl: Node, work: ParsedWork) -> None:
 
 
 def _apply_stats(stats: str, work: ParsedWork) -> None:
+    dates = {m["label"]: parse_date(m["date"]) for m in _DATE_STAT.finditer(stats)}
+    work.published = dates.get("Published") or work.published
+    # AO3 shows Completed for a finished work and Updated for one in progress.
+    work.updated = dates.get("Completed") or dates.get("Updated") or work.updated
     match = _CHAPTERS_STAT.search(stats)
     if match:
         total = match.group("total")
@@ -201,8 +208,29 @@ def read_chapter(section: Node, work: ParsedWork, *, drafts: bool = False) -> Pa
     )
 
 
+IMAGE_CLASS = "ficarchive-image"  # as the exporters write images (formats/exporters/xhtml.py)
+_IMAGE_LABEL = re.compile(r"\[image(?::\s*(?P<alt>.*))?\]", re.DOTALL)
+
+
+def restore_images(root: Node) -> None:
+    """Turn the image links our downloads write (``<a class="ficarchive-image">[image:
+    alt]</a>``) back into images, and drop the labels of images that had no link, so that
+    an image's description never becomes words of the story."""
+    for node in root.iter():
+        for index, child in enumerate(node.children):
+            if not isinstance(child, Node) or IMAGE_CLASS not in child.classes:
+                continue
+            match = _IMAGE_LABEL.fullmatch(text_of(child))
+            alt = (match.group("alt") or "").strip() if match else ""
+            href = child.attrs.get("href", "")
+            node.children[index] = (
+                Node("img", {"src": href, "alt": alt}) if child.tag == "a" and href else ""
+            )
+
+
 def parse_native_html(root: Node) -> ParsedWork:
     """Return the work in an HTML download made by this archive."""
+    restore_images(root)
     work = ParsedWork()
     html = root.find(by_tag("html"))
     if html is not None:

@@ -70,6 +70,10 @@ _NOTE_LABEL = re.compile(
 )
 _CLOSING_BRACKET = {"[": "]", "(": ")"}
 MAX_NOTE_CONTINUATION = 20
+STRAY_TEXT_WARNING = (
+    "Text before the first chapter heading was kept as the work's notes; if it is story "
+    "text, move it into the first chapter."
+)
 
 
 def _number_value(number: str) -> int | None:
@@ -254,10 +258,7 @@ def assemble_work(work: ParsedWork, parts: StoryParts) -> None:
     else:
         stray = [b for b in preamble.blocks if b.kind == "text" and not _is_break_block(b)]
         if stray:
-            work.warnings.append(
-                "Text before the first chapter heading was kept as the work's notes; if it "
-                "is story text, move it into the first chapter."
-            )
+            work.warnings.append(STRAY_TEXT_WARNING)
         notes = [b for b in preamble.blocks if not _is_break_block(b)]
         work.notes = _join_notes(work.notes, parts.render_notes(notes) if notes else "")
     for index, section in enumerate(chapters):
