@@ -63,6 +63,8 @@ NOT_ARCHIVED: dict[str, str] = {
     "accounts.loginfailure": "failed log-ins kept for throttling, which expire within minutes",
     "moderation.rateevent": "recent actions counted by the rate limits, which expire soon",
     "core.workerbeat": "heartbeats of the running background workers",
+    "core.formsubmission": "tokens of posting forms already sent, kept a day against doubles",
+    "api.idempotentrequest": "API answers kept a day for retries with an Idempotency-Key",
 }
 # Derived tables, rebuilt from the restored rows instead of archived.
 REBUILT: dict[str, str] = {

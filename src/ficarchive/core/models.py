@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -18,3 +19,23 @@ class WorkerBeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker_id
+
+
+class FormSubmission(models.Model):
+    """One sent posting form (a new work, a new chapter), named by the token the form carried:
+    a second submit of the same form (a double click, a browser's resend after a timeout)
+    finds it and leads to what the first one made instead of posting again. Written in the
+    post's own transaction; kept for a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    result_path = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="form_submission_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.result_path}"

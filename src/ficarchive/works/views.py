@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ficarchive.accounts.models import User
+from ficarchive.core import submissions
 from ficarchive.core.pagination import PER_PAGE
 from ficarchive.formats.actions import import_parsed_work
 from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse_file
@@ -236,16 +237,28 @@ def new_work(request: HttpRequest) -> HttpResponse:
             if intent == "preview":
                 preview = _preview(work_form, chapter_form)
             else:
+                token = submissions.token_from(request.POST)
+                if earlier := submissions.earlier_result(user, token):
+                    messages.info(request, "This form was already sent: here is what it made.")
+                    return redirect(earlier)
                 if refused := refuse_write(request, "post_work"):
                     return refused
                 try:
-                    work = actions.post_work(
+                    work = submissions.once(
                         user,
-                        work_form.work_input(),
-                        chapter_form.chapter_input(fmt),
-                        pseuds=work_form.chosen_pseuds(),
-                        draft=intent == "draft",
+                        token,
+                        lambda: actions.post_work(
+                            user,
+                            work_form.work_input(),
+                            chapter_form.chapter_input(fmt),
+                            pseuds=work_form.chosen_pseuds(),
+                            draft=intent == "draft",
+                        ),
+                        lambda made: made.get_absolute_url(),
                     )
+                except submissions.AlreadySent as sent:
+                    messages.info(request, "This form was already sent: here is what it made.")
+                    return redirect(sent.path)
                 except ValidationError as error:
                     _form_error(work_form, error)
                 else:
@@ -262,7 +275,13 @@ def new_work(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "works/work_form.html",
-        {"work_form": work_form, "chapter_form": chapter_form, "preview": preview, "new": True},
+        {
+            "work_form": work_form,
+            "chapter_form": chapter_form,
+            "preview": preview,
+            "new": True,
+            "submission_token": submissions.token_from(request.POST) or submissions.new_token(),
+        },
     )
 
 
@@ -333,8 +352,20 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
                     "chapter": render_text(data.text, actions.pipeline_format(data.text_format)),
                 }
             else:
+                token = submissions.token_from(request.POST)
+                if earlier := submissions.earlier_result(user, token):
+                    messages.info(request, "This form was already sent: here is what it made.")
+                    return redirect(earlier)
                 try:
-                    chapter = actions.add_chapter(user, work, data, draft=intent == "draft")
+                    chapter = submissions.once(
+                        user,
+                        token,
+                        lambda: actions.add_chapter(user, work, data, draft=intent == "draft"),
+                        lambda made: f"/works/{work.pk}/chapters/{made.position}/",
+                    )
+                except submissions.AlreadySent as sent:
+                    messages.info(request, "This form was already sent: here is what it made.")
+                    return redirect(sent.path)
                 except ValidationError as error:
                     _form_error(form, error)
                 else:
@@ -346,7 +377,14 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
     else:
         form = ChapterForm(initial={"chapter_format": work.text_format})
     return render(
-        request, "works/chapter_form.html", {"form": form, "work": work, "preview": preview}
+        request,
+        "works/chapter_form.html",
+        {
+            "form": form,
+            "work": work,
+            "preview": preview,
+            "submission_token": submissions.token_from(request.POST) or submissions.new_token(),
+        },
     )
 
 
