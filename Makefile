@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test check lint typecheck migrations-check pytest bench clean setup
+.PHONY: run serve test check lint typecheck migrations-check pytest bench bench-load cluster clean setup
 
 setup: $(STAMP)
 
@@ -55,3 +55,15 @@ SIZES ?= 10000,100000,1000000
 DB ?= sqlite
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --sizes $(SIZES) --db $(DB) $(ARGS)
+
+## The scale-out deployment on this machine (PostgreSQL at $(POSTGRES), Debian's nginx and
+## redis-server): two app servers, two workers, nginx in front, until Ctrl-C (scripts/cluster.py).
+POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres
+cluster: $(STAMP)
+	$(BIN)/python scripts/cluster.py --database-url $(POSTGRES)
+
+## Load benchmark (not in CI): 200 readers and 30 writers for 60 s on SQLite and on the cluster;
+## writes docs/benchmarks.md's Load section. One database: make bench-load LOAD_DB=sqlite
+LOAD_DB ?= sqlite,postgres
+bench-load: $(STAMP)
+	$(BIN)/python -m bench.load --db $(LOAD_DB) --postgres $(POSTGRES)

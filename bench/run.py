@@ -499,7 +499,9 @@ def write_report(results: dict[str, Any]) -> None:
                 f"{result['rps']:.0f} |"
             )
         lines.append("")
-    REPORT.write_text("\n".join(lines))
+    # The load benchmark (bench/load.py) owns the section from its heading on: keep it.
+    kept = REPORT.read_text().partition("## Load: ")[2] if REPORT.exists() else ""
+    REPORT.write_text("\n".join(lines) + (f"\n## Load: {kept}" if kept else ""))
 
 
 # --- Main ---------------------------------------------------------------------------------------

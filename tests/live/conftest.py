@@ -27,13 +27,20 @@ class Visitor:
 
     base_url: str
     cookies: dict[str, str] = field(default_factory=dict)
+    # The local address to send from (any 127.x.y.z on Linux): several "clients" behind a proxy.
+    source_address: str | None = None
 
     def request(
         self, method: str, path: str, form: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], str]:
         """Send one request; return the status, the headers (lower-case names) and the body."""
         parts = urllib.parse.urlsplit(self.base_url)
-        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=60)
+        conn = http.client.HTTPConnection(
+            parts.hostname or "127.0.0.1",
+            parts.port,
+            timeout=60,
+            source_address=(self.source_address, 0) if self.source_address else None,
+        )
         headers = {"Referer": self.base_url + path, "Origin": self.base_url}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
