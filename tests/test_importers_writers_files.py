@@ -259,7 +259,12 @@ def test_image_alt_text_is_not_added_as_words_on_an_epub_round_trip(author: User
     text = '<p>Look: <img src="https://example.org/map.png" alt="a map of the salt road"></p>'
     work = post_work(
         author,
-        WorkInput(title="Maps", fandoms=["Salt"], text_format="html"),
+        WorkInput(
+            title="Maps",
+            fandoms=["Salt"],
+            warnings=["No Archive Warnings Apply"],
+            text_format="html",
+        ),
         ChapterInput(text=text, text_format="html"),
     )
     parsed = parse_file(export_bytes(work, "epub", include_drafts=False), filename="x.epub")

@@ -336,7 +336,7 @@ def example(schema: Schema, scene: Scene) -> Any:
         return {key: example(sub, scene) for key, sub in schema.get("properties", {}).items()}
     if kind == "array":
         item = schema.get("items", {})
-        return [] if "enum" in item else [example(item, scene)]
+        return [item["enum"][0]] if "enum" in item else [example(item, scene)]
     if kind == "integer":
         return scene.other.pk
     if kind == "boolean":
