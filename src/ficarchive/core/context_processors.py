@@ -8,12 +8,14 @@ from ficarchive.site.conf import for_request
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    """Return what every page's layout needs: site name and the reader's display preferences."""
+    """Return what every page's layout needs: the archive's settings and name (not `site` and
+    `site_name`, which Django's log-in and password views set to the host), and the reader's
+    display preferences."""
     prefs = getattr(request, "reader_prefs", {"theme": "", "text_size": "medium"})
     config = for_request(request)
     return {
-        "site": config,
-        "site_name": config.name,
+        "archive": config,
+        "archive_name": config.name,
         "reader_prefs": prefs,
         "themes": THEMES,
         "text_sizes": TEXT_SIZES,
