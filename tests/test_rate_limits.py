@@ -195,3 +195,19 @@ def test_reports_are_limited_per_address_for_guests(limits: Any, author: User) -
     assert Report.objects.count() == 2
     other = Client(REMOTE_ADDR="203.0.113.6")
     assert other.post(f"/report/work/{works[2].pk}/", data).status_code == 302
+
+
+def test_operators_replace_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ficarchive.core.env import ConfigError, envlimits
+
+    monkeypatch.setenv(
+        "FICARCHIVE_RATE_LIMITS", "signup=address:50/3600; comment=account:5/60,address:30/3600"
+    )
+    assert envlimits("RATE_LIMITS") == {
+        "signup": [("address", 50, 3600)],
+        "comment": [("account", 5, 60), ("address", 30, 3600)],
+    }
+    for bad in ("signup", "signup=", "signup=ip:5/60", "signup=address:five/60", "=address:1/1"):
+        monkeypatch.setenv("FICARCHIVE_RATE_LIMITS", bad)
+        with pytest.raises(ConfigError, match="FICARCHIVE_RATE_LIMITS"):
+            envlimits("RATE_LIMITS")

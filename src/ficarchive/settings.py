@@ -19,6 +19,7 @@ from ficarchive.core.env import (
     env,
     envbool,
     envint,
+    envlimits,
     envlist,
     private_file,
     secret_key,
@@ -192,6 +193,9 @@ TRUSTED_PROXIES = envint("TRUSTED_PROXIES", 0)
 # writes set the token at once (and whose cache is emptied between tests): an hour, so that
 # query counts do not depend on how long a test takes.
 SITE_SETTINGS_SECONDS = envint("SITE_SETTINGS_SECONDS", 3600 if TESTING else 5)
+# Rate limits that replace an action's defaults (moderation/limits.py), e.g. more sign-ups
+# an hour from one address for an event on shared wifi: docs/operations.md.
+MODERATION_RATE_LIMITS = envlimits("RATE_LIMITS")
 # API rate limits (docs/api.md); FICARCHIVE_API_RATE_LIMITS=off only for test servers.
 API_RATE_LIMITS = envbool("API_RATE_LIMITS", True)
 

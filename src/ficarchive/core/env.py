@@ -58,6 +58,35 @@ def envfloat(name: str, default: float) -> float:
     return value
 
 
+def envlimits(name: str) -> dict[str, list[tuple[str, int, int]]]:
+    """Return FICARCHIVE_<name> read as rate limits that replace an action's defaults:
+    `signup=address:50/3600,address:200/86400;comment=account:5/60` (action, then each limit as
+    scope:count/seconds, scope being account or address)."""
+    raw = env(name).strip()
+    limits: dict[str, list[tuple[str, int, int]]] = {}
+    if not raw:
+        return limits
+    example = "signup=address:50/3600;comment=account:5/60,address:30/3600"
+    for part in filter(None, (p.strip() for p in raw.split(";"))):
+        action, _, rules = part.partition("=")
+        parsed = []
+        for rule in filter(None, (r.strip() for r in rules.split(","))):
+            scope, _, rest = rule.partition(":")
+            count, _, seconds = rest.partition("/")
+            if scope not in {"account", "address"} or not count.isdigit() or not seconds.isdigit():
+                raise ConfigError(
+                    f"{PREFIX}{name}: {rule!r} is not scope:count/seconds (scope account or "
+                    f"address), e.g. {example}"
+                )
+            parsed.append((scope, int(count), int(seconds)))
+        if not action.strip() or not parsed:
+            raise ConfigError(
+                f"{PREFIX}{name}: {part!r} names no action or no limit, e.g. {example}"
+            )
+        limits[action.strip()] = parsed
+    return limits
+
+
 def envlist(name: str, default: list[str]) -> list[str]:
     """Return FICARCHIVE_<name> split on commas, blanks dropped."""
     raw = env(name)
