@@ -117,7 +117,11 @@ def test_it_does_not_warn_without_reason(
     assert not [r for r in caplog.records if r.name == "ficarchive.proxy"]
 
 
-def test_check_deploy_says_when_https_runs_behind_an_untrusted_proxy() -> None:
+def test_check_deploy_says_when_https_runs_behind_an_untrusted_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The browser tests set this for Playwright's event loop; check --deploy calls it an error.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     out = StringIO()
     with override_settings(
         TRUSTED_PROXIES=0, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")

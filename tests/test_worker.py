@@ -35,13 +35,12 @@ WITH_EMAIL = 200  # subscribers who opted in to email
 
 SEED = f"""
 from django.db import transaction
-from ficarchive.accounts.models import Pseud, User
+from ficarchive.accounts.models import User
 from ficarchive.notifications.models import NotificationSettings
 from ficarchive.subscriptions.models import Subscription
 from ficarchive.works.actions import ChapterInput, WorkInput, add_chapter, post_work
 
-author = User.objects.create_user("author", "author@example.org", None)
-Pseud.objects.create(user=author, name="author", is_default=True)
+author = User.objects.create_user("author", "author@example.org", None)  # default pseud: a signal
 fans = User.objects.bulk_create(
     [User(username=f"fan{{i}}", email=f"fan{{i}}@example.org", password="!") for i in range({SUBSCRIBERS})]
 )

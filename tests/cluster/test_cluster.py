@@ -74,7 +74,7 @@ def _seed(cluster: Cluster, members: int) -> tuple[list[str], int, int]:
         f"for i in range({members}):\n"
         f"    sign_up(f'{prefix}_{{i}}', f'{prefix}_{{i}}@example.org', {PASSWORD!r})\n"
         f"writer = sign_up('{prefix}_w', '{prefix}_w@example.org', {PASSWORD!r})\n"
-        "work = post_work(writer, WorkInput(title='Relay', fandoms=['Original Work'],"
+        "work = post_work(writer, WorkInput(title='Relay', fandoms=['Original Work'], warnings=['No Archive Warnings Apply'], rating='general',"
         " text_format='text'), ChapterInput(text='Pass it on.', text_format='text'))\n"
         "print(work.pk, work.chapters.get().pk)\n",
     ).stdout
@@ -212,7 +212,7 @@ def test_it_shows_an_edit_at_once_through_both_servers(cluster: Cluster) -> None
         "from ficarchive.works.actions import ChapterInput, WorkInput, post_work\n"
         f"w = sign_up('t{secrets.token_hex(3)}', 't{secrets.token_hex(3)}@example.org', "
         f"{PASSWORD!r})\n"
-        f"post_work(w, WorkInput(title={title!r}, fandoms=['Original Work'], text_format="
+        f"post_work(w, WorkInput(title={title!r}, fandoms=['Original Work'], warnings=['No Archive Warnings Apply'], rating='general', text_format="
         "'text'), ChapterInput(text='New.', text_format='text'))\n",
     )
     for url in [*cluster.server_urls, cluster.url]:
@@ -265,11 +265,10 @@ def test_it_heals_a_worker_killed_mid_fan_out_without_a_restart(cluster: Cluster
     the task once the dead one's heartbeat is stale and finishes it: one notification each."""
     prefix = f"f{secrets.token_hex(3)}"
     seed = (
-        "from ficarchive.accounts.models import Pseud, User\n"
+        "from ficarchive.accounts.models import User\n"
         "from ficarchive.subscriptions.models import Subscription\n"
         "from ficarchive.works.actions import ChapterInput, WorkInput, add_chapter, post_work\n"
         f"author = User.objects.create_user('{prefix}a', '{prefix}a@example.org', None)\n"
-        f"Pseud.objects.create(user=author, name='{prefix}a', is_default=True)\n"
         "fans = User.objects.bulk_create([User(username=f'"
         + prefix
         + "{i}', email=f'"
@@ -277,7 +276,7 @@ def test_it_heals_a_worker_killed_mid_fan_out_without_a_restart(cluster: Cluster
         + "{i}@example.org', password='!') for i in range("
         + str(FANS)
         + ")])\n"
-        "work = post_work(author, WorkInput(title='Broadcast', fandoms=['Original Work'],"
+        "work = post_work(author, WorkInput(title='Broadcast', fandoms=['Original Work'], warnings=['No Archive Warnings Apply'], rating='general',"
         " text_format='text'), ChapterInput(text='One.', text_format='text'))\n"
         "Subscription.objects.bulk_create([Subscription(user=f, work=work) for f in fans])\n"
         "add_chapter(author, work, ChapterInput(text='Two.', text_format='text'))\n"

@@ -28,6 +28,7 @@ def _make_member_and_work(server: LiveServer, prefix: str) -> tuple[str, int, in
         f"sign_up({name!r}, '{name}@example.org', 'correct horse battery staple 42')\n"
         f"writer = sign_up('w{name}', 'w{name}@example.org', 'correct horse battery staple 42')\n"
         "work = post_work(writer, WorkInput(title='Race Track', fandoms=['Original Work'],"
+        " warnings=['No Archive Warnings Apply'], rating='general',"
         " text_format='text'), ChapterInput(text='Round and round.', text_format='text'))\n"
         "print(work.pk, work.chapters.get().pk)\n"
     )

@@ -173,8 +173,15 @@ class _Builder(HTMLParser):
 def parse_html(markup: str) -> Node:
     """Return the tree of an HTML or XHTML document (or fragment); never raises."""
     builder = _Builder()
-    builder.feed(markup)
-    builder.close()
+    try:
+        builder.feed(markup)
+        builder.close()
+    except AssertionError:
+        # html.parser gives up (AssertionError: "expected name token") on a marked section
+        # that names nothing, such as "<![><img ...": read every "<![" as text and try again.
+        builder = _Builder()
+        builder.feed(markup.replace("<![", "&lt;!["))
+        builder.close()
     return builder.root
 
 
