@@ -211,3 +211,11 @@ def test_operators_replace_limits_from_the_environment(monkeypatch: pytest.Monke
         monkeypatch.setenv("FICARCHIVE_RATE_LIMITS", bad)
         with pytest.raises(ConfigError, match="FICARCHIVE_RATE_LIMITS"):
             envlimits("RATE_LIMITS")
+
+
+def test_a_limit_of_zero_refuses_for_the_whole_window(settings: Any, reader: User) -> None:
+    settings.MODERATION_RATE_LIMITS_ENABLED = True
+    settings.MODERATION_RATE_LIMITS = {"comment": [("account", 0, 60)]}
+    with pytest.raises(RateLimited) as refused:
+        check_rate("comment", user=reader, address="127.0.0.1")
+    assert refused.value.retry_after == 60

@@ -193,8 +193,9 @@ def check_rate(action: str, *, user: User | AnonymousUser | None, address: str) 
                 recent.order_by("-created_at").values_list("created_at", flat=True)[: limit.count]
             )
             if len(times) >= limit.count:
-                # The oldest of the last `count` events leaves the window first.
-                free_at = times[-1] + timedelta(seconds=limit.seconds)
+                # The oldest of the last `count` events leaves the window first (a limit of
+                # 0, set by an operator, refuses for the whole window).
+                free_at = (times[-1] if times else now) + timedelta(seconds=limit.seconds)
                 retry_after = max(1, math.ceil((free_at - now).total_seconds()))
                 who = "your account" if limit.scope == "account" else "your network address"
                 noun = NOUNS.get(action, action.replace("_", " "))
