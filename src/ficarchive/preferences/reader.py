@@ -106,8 +106,21 @@ def prefs_of_row(row: ReadingPreferences | None) -> ReaderPrefs:
     )
 
 
+def _cache_is_shared() -> bool:
+    """Whether every process sees the same cache (Redis), or there is one process (the test
+    runner). A per-process memory cache under several gunicorn processes would keep a
+    member's old preferences in the processes that did not save the new ones."""
+    from django.conf import settings
+
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    return "locmem" not in backend.lower() or bool(getattr(settings, "TESTING", False))
+
+
 def member_prefs(user_id: int) -> ReaderPrefs:
-    """Return a member's preferences: from the cache, else from the database (one query)."""
+    """Return a member's preferences: from the cache where it is shared, else from the
+    database (one query)."""
+    if not _cache_is_shared():
+        return prefs_of_row(ReadingPreferences.objects.filter(user_id=user_id).first())
     cached = cache.get(_cache_key(user_id))
     if isinstance(cached, dict):
         try:
