@@ -7,8 +7,6 @@ post's own transaction: both are saved, or neither is."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django_tasks_db.models import DBTaskResult
@@ -23,8 +21,9 @@ TABLE = DBTaskResult._meta.db_table
 
 
 @pytest.fixture
-def refusing_queue(transactional_db: None) -> Iterator[None]:
-    """Make the task table refuse every new row, as a full disk or a broken constraint would."""
+def refusing_queue(db: None) -> None:
+    """Make the task table refuse every new row, as a full disk or a broken constraint would.
+    The trigger is made in the test's transaction, so it goes when the test's changes do."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -40,13 +39,6 @@ def refusing_queue(transactional_db: None) -> Iterator[None]:
                 f"CREATE TRIGGER refuse_task BEFORE INSERT ON {TABLE} "
                 "BEGIN SELECT RAISE(ABORT, 'the queue refuses new tasks'); END"
             )
-    yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"DROP TRIGGER refuse_task ON {TABLE}")
-            cursor.execute("DROP FUNCTION refuse_task()")
-        else:
-            cursor.execute("DROP TRIGGER refuse_task")
 
 
 def test_it_saves_no_chapter_when_its_fan_out_cannot_be_queued(
@@ -62,7 +54,6 @@ def test_it_saves_no_chapter_when_its_fan_out_cannot_be_queued(
     assert Chapter.objects.filter(work=work).count() == chapters_before
 
 
-@pytest.mark.django_db(transaction=True)
 def test_it_queues_the_fan_out_in_the_same_transaction_as_the_chapter(
     author: User, reader: User
 ) -> None:
