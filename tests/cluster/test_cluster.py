@@ -293,8 +293,17 @@ def test_it_heals_a_worker_killed_mid_fan_out_without_a_restart(cluster: Cluster
     with psycopg.connect(cluster.database_url) as lock:
         lock.execute("LOCK TABLE notifications_notification IN EXCLUSIVE MODE")
         work_id = int(cluster.manage("shell", "-c", seed).stdout.strip().splitlines()[-1])
-        _wait_until(lambda: running_pid() is not None, 60, "a worker to start the fan-out")
-        pid = running_pid()
+        seen: list[int] = []
+
+        def started() -> bool:
+            found = running_pid()
+            if found is not None:
+                seen.append(found)
+            return found is not None
+
+        # Keep the pid read when the task was first seen RUNNING (a second read may race).
+        _wait_until(started, 60, "a worker to start the fan-out")
+        pid = seen[0]
         assert pid in pids, f"the fan-out runs in {pid}, not one of the workers {list(pids)}"
         victim = pids[pid]
         victim.kill_hard()
