@@ -21,6 +21,7 @@ from ficarchive.accounts.actions import sign_up
 from ficarchive.accounts.models import User
 from ficarchive.works.actions import ChapterInput, WorkInput, post_work
 from ficarchive.works.models import Work
+from tests.ci import in_ci
 from tests.hostile import generated_hostile_strings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,9 +75,7 @@ def make_work(
 
 def shared_is_required() -> bool:
     """Return True when ../shared/ must be there: under CI, except the bare-clone run."""
-    return os.environ.get("CI", "").lower() == "true" and not os.environ.get(
-        "FICARCHIVE_BARE_CLONE"
-    )
+    return in_ci() and not os.environ.get("FICARCHIVE_BARE_CLONE")
 
 
 def shared_file(*parts: str) -> Path:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
@@ -49,6 +50,7 @@ from ficarchive.tags.actions import (
 from ficarchive.tags.models import WRANGLER_GROUP, FilterTagging, Tag, TagParent
 from ficarchive.works.actions import ChapterInput, WorkInput, add_chapter, post_work
 from ficarchive.works.models import Work
+from tests.ci import skip_or_fail
 from tests.conftest import PASSWORD, hostile_corpus, make_work
 
 pytestmark = pytest.mark.django_db
@@ -609,24 +611,16 @@ def ficarchive(*args: str, database_url: str, data_dir: Path) -> subprocess.Comp
     )
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
 @pytest.fixture
 def scratch_postgres() -> Iterator[str]:
     """A new, empty PostgreSQL database for a subprocess; dropped afterwards."""
-    psycopg = pytest.importorskip("psycopg")
     name = f"ficarchive_backup_x{uuid.uuid4().hex[:8]}"
     admin = f"postgresql://postgres@{PG_HOST}:{PG_PORT}/postgres"
     try:
         with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as error:
-        reason = f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} ({error})"
-        if in_ci():
-            pytest.fail(f"{reason}; CI=true, so this is a failure, not a skip.", pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail(f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} ({error})")
     try:
         yield f"postgres://postgres@{PG_HOST}:{PG_PORT}/{name}"
     finally:

@@ -7,7 +7,6 @@ import dataclasses
 import importlib.resources
 import io
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -36,6 +35,7 @@ from ficarchive.works.actions import (
     update_chapter,
 )
 from ficarchive.works.models import Chapter, Work
+from tests.ci import skip_or_fail
 from tests.conftest import client_for, hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
 
@@ -80,19 +80,12 @@ def data_dir(settings: Any, tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
 @pytest.fixture(scope="session")
 def java() -> str:
     """Return the java executable; skip without one locally, fail in CI."""
     found = shutil.which("java")
     if found is None:
-        if _in_ci():
-            pytest.fail(f"{NO_JAVA}; CI=true, so this is a failure, not a skip.", pytrace=False)
-        print(f"skipping epubcheck: {NO_JAVA}")
-        pytest.skip(NO_JAVA)
+        skip_or_fail(NO_JAVA)
     return found
 
 
@@ -323,10 +316,7 @@ def pdftotext() -> str:
     """Return pdftotext's path when PDFs can be made and read; skip locally, fail in CI."""
     found = shutil.which("pdftotext")
     if found is None or "pdf" not in FORMATS:
-        if _in_ci():
-            pytest.fail(f"{NO_PDF}; CI=true, so this is a failure, not a skip.", pytrace=False)
-        print(f"skipping PDF checks: {NO_PDF}")
-        pytest.skip(NO_PDF)
+        skip_or_fail(NO_PDF)
     return found
 
 

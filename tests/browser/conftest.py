@@ -40,6 +40,8 @@ from playwright.sync_api import (
 )
 from psycopg import sql
 
+from tests.ci import skip_or_fail
+
 # Playwright's sync API runs an event loop in this thread; Django (loaded by pytest-django for
 # the rest of the suite) would otherwise refuse any ORM call made while it runs.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -74,10 +76,6 @@ expect.set_options(timeout=10_000)
 _server_logs: list[Path] = []
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
 def _chromium_path() -> str | None:
     found = shutil.which("chromium")
     if found:
@@ -91,9 +89,7 @@ def chromium_executable() -> str:
     where a skipped browser suite would report a pass that never happened)."""
     path = _chromium_path()
     if path is None:
-        if _in_ci():
-            pytest.fail(f"{NO_CHROMIUM}; CI=true, so this is a failure, not a skip.", pytrace=False)
-        pytest.skip(NO_CHROMIUM)
+        skip_or_fail(NO_CHROMIUM)
     return path
 
 

@@ -23,6 +23,7 @@ import psycopg
 import pytest
 
 from scripts.cluster import Cluster, fresh_database, missing_programs, running_cluster
+from tests.ci import skip_or_fail
 from tests.live.conftest import Visitor
 
 pytestmark = pytest.mark.cluster
@@ -32,23 +33,16 @@ FANS = 2000
 COMMENT_LIMIT = 10  # comments per account per minute (moderation/limits.py)
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     database_url = os.environ.get("FICARCHIVE_DATABASE_URL", "")
     if urllib.parse.urlsplit(database_url).scheme not in {"postgres", "postgresql", "pgsql"}:
-        print("cluster tests skipped: the cluster needs PostgreSQL (FICARCHIVE_DATABASE_URL)")
         pytest.skip("the cluster needs PostgreSQL: run with FICARCHIVE_DATABASE_URL=postgres://")
     missing = missing_programs()
     if missing:
-        reason = f"the cluster needs {' and '.join(missing)} (apt-get install {' '.join(missing)})"
-        if _in_ci():
-            pytest.fail(f"{reason}; CI=true, so this is a failure, not a skip.", pytrace=False)
-        print(f"cluster tests skipped: {reason}")
-        pytest.skip(reason)
+        skip_or_fail(
+            f"the cluster needs {' and '.join(missing)} (apt-get install {' '.join(missing)})"
+        )
     root = tmp_path_factory.mktemp("cluster")
     # Workers presume a silent one dead after 3 s, not 60, so the takeover test is quick.
     with running_cluster(database_url, root, {"FICARCHIVE_TASK_RECOVER_AFTER": "3"}) as running:

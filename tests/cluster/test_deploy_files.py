@@ -4,7 +4,6 @@ nothing wrong in the units but the program path of an installation that is not h
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from scripts.cluster import NGINX, NGINX_SITE, REPO, nginx_main_config, render_nginx_site
+from tests.ci import skip_or_fail
 
 UNITS = REPO / "deploy" / "systemd"
 
@@ -36,9 +36,7 @@ def test_it_renders_the_shipped_site_with_only_the_ports_changed() -> None:
 
 def test_it_renders_a_site_nginx_accepts(tmp_path: Path) -> None:
     if not Path(NGINX).exists():
-        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
-            pytest.fail("nginx is not installed (apt-get install nginx); CI=true", pytrace=False)
-        pytest.skip("nginx is not installed (apt-get install nginx)")
+        skip_or_fail("nginx is not installed (apt-get install nginx)")
     site = tmp_path / "ficarchive.conf"
     site.write_text(render_nginx_site(NGINX_SITE.read_text(), 18080, [18001, 18002]))
     conf = tmp_path / "nginx.conf"
