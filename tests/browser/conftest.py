@@ -47,7 +47,6 @@ from tests.ci import skip_or_fail
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 REPO = Path(__file__).resolve().parents[2]
-STORIES = REPO.parent / "shared" / "stories"
 PASSWORD = "correct horse battery staple 42"
 STARTUP_TIMEOUT = 60.0
 CHROMIUM_ARGS = [
