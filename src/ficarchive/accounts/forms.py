@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
 from ficarchive.core.forms import PlainLabelsMixin
+from ficarchive.core.numbers import parse_whole_number
 from ficarchive.moderation.honeypot import HoneypotMixin
 
 
@@ -60,10 +61,9 @@ class SignUpForm(PlainLabelsMixin, HoneypotMixin, forms.Form):
 
     def accepted_terms(self) -> int | None:
         """Return the id of the Terms of Service version accepted (None: no box ticked)."""
-        version = str(self.cleaned_data.get("terms_version") or "")[:20]
-        if not self.cleaned_data.get("accept_terms") or not version.isdigit():
+        if not self.cleaned_data.get("accept_terms"):
             return None
-        return int(version)
+        return parse_whole_number(self.cleaned_data.get("terms_version") or "")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -9,6 +9,8 @@ import os
 import secrets
 from pathlib import Path
 
+from ficarchive.core.numbers import parse_whole_number
+
 PREFIX = "FICARCHIVE_"
 
 
@@ -72,13 +74,14 @@ def envlimits(name: str) -> dict[str, list[tuple[str, int, int]]]:
         parsed = []
         for rule in filter(None, (r.strip() for r in rules.split(","))):
             scope, _, rest = rule.partition(":")
-            count, _, seconds = rest.partition("/")
-            if scope not in {"account", "address"} or not count.isdigit() or not seconds.isdigit():
+            count_text, _, seconds_text = rest.partition("/")
+            count, seconds = parse_whole_number(count_text), parse_whole_number(seconds_text)
+            if scope not in {"account", "address"} or count is None or seconds is None:
                 raise ConfigError(
                     f"{PREFIX}{name}: {rule!r} is not scope:count/seconds (scope account or "
                     f"address), e.g. {example}"
                 )
-            parsed.append((scope, int(count), int(seconds)))
+            parsed.append((scope, count, seconds))
         if not action.strip() or not parsed:
             raise ConfigError(
                 f"{PREFIX}{name}: {part!r} names no action or no limit, e.g. {example}"

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 
 from ficarchive.accounts.models import User
 from ficarchive.core import views as core_views
+from ficarchive.core.numbers import parse_whole_number
 from ficarchive.preferences import actions
 from ficarchive.preferences.forms import MuteTagForm, ReadingPreferencesForm
 from ficarchive.preferences.models import MutedTag
@@ -24,7 +25,6 @@ from ficarchive.preferences.reader import (
 
 ONE_YEAR = 365 * 24 * 3600
 PAGE = "/preferences/"
-MAX_DB_ID = 2**63 - 1
 
 
 def preferences(request: HttpRequest) -> HttpResponse:
@@ -120,10 +120,8 @@ def _unmute(request: HttpRequest) -> HttpResponse:
     user = _member(request)
     if user is None:
         return redirect("/login/?next=/preferences/")
-    raw = request.POST.get("tag", "")[:30].strip()
-    tag = None
-    if raw.isascii() and raw.isdigit() and int(raw) <= MAX_DB_ID:
-        tag = actions.unmute_tag(user, int(raw))
+    tag_id = parse_whole_number(request.POST.get("tag", "")[:30])
+    tag = actions.unmute_tag(user, tag_id) if tag_id is not None else None
     if tag is None:
         messages.error(request, "That tag was not muted, so nothing changed.")
     else:

@@ -34,6 +34,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ficarchive.core.env import envfloat
 from ficarchive.core.models import WorkerBeat
+from ficarchive.core.numbers import parse_whole_number
 
 logger = logging.getLogger("ficarchive.worker")
 
@@ -53,9 +54,9 @@ def _process_gone(worker_id: str) -> bool:
     """Return True if worker_id names a process on this host that no longer runs."""
     host, _, rest = worker_id.partition(":")
     pid_text, _, _ = rest.partition(":")
-    if host != make_worker_id().partition(":")[0] or not pid_text.isdigit():
+    pid = parse_whole_number(pid_text, max_digits=10)
+    if host != make_worker_id().partition(":")[0] or pid is None:
         return False
-    pid = int(pid_text)
     if pid == os.getpid():
         return True  # a previous process had our pid: it is gone
     try:
