@@ -31,6 +31,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+def form_token(data: object) -> str:
+    """Return the token a posting form carries: the one it was sent with (a form shown again
+    with errors keeps it), else a new one."""
+    return token_from(data) or new_token()
+
+
 def token_from(data: object) -> str:
     """Return the form's token from the POST data, or "" when it has none (or a bad one)."""
     raw = str(getattr(data, "get", lambda *_: "")(FIELD, "") or "")

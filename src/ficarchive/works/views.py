@@ -224,6 +224,12 @@ def _preview(work_form: WorkForm, chapter_form: ChapterForm) -> dict[str, Any]:
     }
 
 
+def _already_sent(request: HttpRequest, path: str) -> HttpResponse:
+    """Lead a posting form sent again to what its first submit made."""
+    messages.info(request, "This form was already sent: here is what it made.")
+    return redirect(path)
+
+
 @login_required
 def new_work(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -239,8 +245,7 @@ def new_work(request: HttpRequest) -> HttpResponse:
             else:
                 token = submissions.token_from(request.POST)
                 if earlier := submissions.earlier_result(user, token):
-                    messages.info(request, "This form was already sent: here is what it made.")
-                    return redirect(earlier)
+                    return _already_sent(request, earlier)
                 if refused := refuse_write(request, "post_work"):
                     return refused
                 try:
@@ -257,8 +262,7 @@ def new_work(request: HttpRequest) -> HttpResponse:
                         lambda made: made.get_absolute_url(),
                     )
                 except submissions.AlreadySent as sent:
-                    messages.info(request, "This form was already sent: here is what it made.")
-                    return redirect(sent.path)
+                    return _already_sent(request, sent.path)
                 except ValidationError as error:
                     _form_error(work_form, error)
                 else:
@@ -280,7 +284,7 @@ def new_work(request: HttpRequest) -> HttpResponse:
             "chapter_form": chapter_form,
             "preview": preview,
             "new": True,
-            "submission_token": submissions.token_from(request.POST) or submissions.new_token(),
+            "submission_token": submissions.form_token(request.POST),
         },
     )
 
@@ -354,8 +358,7 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
             else:
                 token = submissions.token_from(request.POST)
                 if earlier := submissions.earlier_result(user, token):
-                    messages.info(request, "This form was already sent: here is what it made.")
-                    return redirect(earlier)
+                    return _already_sent(request, earlier)
                 try:
                     chapter = submissions.once(
                         user,
@@ -364,8 +367,7 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
                         lambda made: f"/works/{work.pk}/chapters/{made.position}/",
                     )
                 except submissions.AlreadySent as sent:
-                    messages.info(request, "This form was already sent: here is what it made.")
-                    return redirect(sent.path)
+                    return _already_sent(request, sent.path)
                 except ValidationError as error:
                     _form_error(form, error)
                 else:
@@ -383,7 +385,7 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
             "form": form,
             "work": work,
             "preview": preview,
-            "submission_token": submissions.token_from(request.POST) or submissions.new_token(),
+            "submission_token": submissions.form_token(request.POST),
         },
     )
 
