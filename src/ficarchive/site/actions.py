@@ -7,7 +7,7 @@ transaction; staff changes are logged in the moderation log in that same transac
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -140,16 +140,7 @@ class SettingsInput:
 def settings_input() -> SettingsInput:
     """Return the settings as they are, as input for a form or a change."""
     row = SiteSettings.objects.filter(pk=1).first() or SiteSettings()
-    return SettingsInput(
-        archive_name=row.archive_name,
-        notice=row.notice,
-        signup_mode=row.signup_mode,
-        guest_comments=row.guest_comments,
-        guest_kudos=row.guest_kudos,
-        invitations_per_day=row.invitations_per_day,
-        invitation_days=row.invitation_days,
-        throwaway_domains=row.throwaway_domains,
-    )
+    return SettingsInput(**{f.name: getattr(row, f.name) for f in fields(SettingsInput)})
 
 
 def _check_settings(data: SettingsInput) -> SettingsInput:

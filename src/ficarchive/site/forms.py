@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from django import forms
@@ -61,16 +62,7 @@ class SettingsForm(PlainLabelsMixin, forms.Form):
 
     def settings_input(self) -> SettingsInput:
         data = self.cleaned_data
-        return SettingsInput(
-            archive_name=data["archive_name"],
-            notice=data["notice"],
-            signup_mode=data["signup_mode"],
-            guest_comments=data["guest_comments"],
-            guest_kudos=data["guest_kudos"],
-            invitations_per_day=data["invitations_per_day"],
-            invitation_days=data["invitation_days"],
-            throwaway_domains=data["throwaway_domains"],
-        )
+        return SettingsInput(**{f.name: data[f.name] for f in fields(SettingsInput)})
 
 
 class TermsForm(PlainLabelsMixin, forms.Form):
