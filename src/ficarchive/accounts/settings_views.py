@@ -29,6 +29,7 @@ from ficarchive.accounts.forms import (
     UsernameChangeForm,
 )
 from ficarchive.accounts.models import DataExport, DataExportStatus, Pseud, User
+from ficarchive.core.forms import add_errors
 from ficarchive.moderation.guards import refuse_write
 from ficarchive.series.models import Series
 from ficarchive.works.models import Status, Work
@@ -50,11 +51,6 @@ def _page(
     return response
 
 
-def _add_errors(form: Form, error: ValidationError, field: str | None = None) -> None:
-    for message in error.messages:
-        form.add_error(field, message)
-
-
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -71,7 +67,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     bio=form.cleaned_data["bio"],
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(request, "Profile saved.")
                 return redirect("/settings/")
@@ -91,7 +87,7 @@ def change_email(request: HttpRequest) -> HttpResponse:
                 base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -146,7 +142,7 @@ def change_username(request: HttpRequest) -> HttpResponse:
                     user, form.cleaned_data["username"], form.cleaned_data["password"]
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_errors(form, error)
             else:
                 update_session_auth_hash(request, user)
                 messages.success(
@@ -181,7 +177,7 @@ def pseuds(request: HttpRequest) -> HttpResponse:
                     user, form.cleaned_data["name"], form.cleaned_data["description"]
                 )
             except ValidationError as error:
-                _add_errors(form, error, "name")
+                add_errors(form, error, "name")
             else:
                 messages.success(request, f"Pseud “{pseud.name}” added.")
                 return redirect("/settings/pseuds/")
@@ -217,7 +213,7 @@ def edit_pseud(request: HttpRequest, pseud_id: int) -> HttpResponse:
                     form.cleaned_data["description"],
                 )
             except ValidationError as error:
-                _add_errors(form, error, "name")
+                add_errors(form, error, "name")
             else:
                 messages.success(request, f"Pseud saved as “{pseud.name}”.")
                 return redirect("/settings/pseuds/")
@@ -330,7 +326,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         try:
             actions.delete_account(user, form.cleaned_data["password"], choices)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from ficarchive.accounts import actions
 from ficarchive.accounts.forms import LoginForm, PseudForm, SignUpForm
 from ficarchive.accounts.models import Pseud, User
+from ficarchive.core.forms import add_errors
 from ficarchive.moderation.limits import RateLimited, check_rate, rate_limited_response
 from ficarchive.site import actions as site_actions
 from ficarchive.site import conf as site_conf
@@ -60,8 +61,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 accepted_terms=form.accepted_terms(),
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            add_errors(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome, {user.username}! Your account is ready.")
@@ -166,8 +166,7 @@ def manage_pseuds(request: HttpRequest) -> HttpResponse:
                 user, form.cleaned_data["name"], form.cleaned_data["description"]
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error("name", message)
+            add_errors(form, error, "name")
         else:
             messages.success(request, f"Pseud “{pseud.name}” added.")
             return redirect("/pseuds/")

@@ -17,6 +17,7 @@ from ficarchive.comments import actions
 from ficarchive.comments.forms import CommentForm, EditCommentForm
 from ficarchive.comments.models import Comment
 from ficarchive.comments.threads import build_threads, visible_comments
+from ficarchive.core.forms import add_errors
 from ficarchive.core.numbers import parse_whole_number
 from ficarchive.moderation.guards import refuse_write
 from ficarchive.works.models import Chapter, Work
@@ -83,8 +84,7 @@ def _add(
     except PermissionDenied as error:
         return _refused(request, str(error), 403)
     except ValidationError as error:
-        for message in error.messages:
-            form.add_error(None, message)
+        add_errors(form, error)
         return None
     if not created:
         messages.info(request, "Your comment was already posted.")
@@ -215,8 +215,7 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
         try:
             actions.edit_comment(user, comment, form.cleaned_data["text"])
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            add_errors(form, error)
         else:
             messages.success(request, "Comment updated.")
             return redirect(_comment_url(comment))

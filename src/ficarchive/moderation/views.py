@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ficarchive.accounts.models import User
 from ficarchive.accounts.views import safe_next
+from ficarchive.core.forms import add_errors
 from ficarchive.core.numbers import parse_whole_number
 from ficarchive.core.pagination import paginate
 from ficarchive.moderation import actions
@@ -97,8 +98,7 @@ def _report(
                 address=client_address(request),
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            add_errors(form, error)
         else:
             if created:
                 messages.success(request, "Thank you: your report was sent to the moderators.")
@@ -314,8 +314,7 @@ def moderate_user(request: HttpRequest, username: str) -> HttpResponse:
                 messages.error(request, "Choose an action: suspend, ban or lift.")
         except ValidationError as error:
             form = suspend_form if intent == "suspend" else ban_form
-            for message in error.messages:
-                form.add_error(None, message)
+            add_errors(form, error)
         status = 400
     sanctions = Sanction.objects.filter(user=target).select_related("by")
     reports = Report.objects.filter(target_type=TargetType.USER, target_id=target.pk)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 
 from ficarchive.accounts.models import User
 from ficarchive.core import views as core_views
+from ficarchive.core.forms import add_errors
 from ficarchive.core.numbers import parse_whole_number
 from ficarchive.preferences import actions
 from ficarchive.preferences.forms import MuteTagForm, ReadingPreferencesForm
@@ -75,8 +76,7 @@ def _save_reading(request: HttpRequest) -> HttpResponse:
         try:
             actions.save_reading_preferences(request.user, choices)
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            add_errors(form, error)
             return _page(request, form, MuteTagForm(), status=400)
         messages.success(request, "Your reading preferences were saved.")
         return redirect(PAGE)
@@ -104,8 +104,7 @@ def _mute(request: HttpRequest) -> HttpResponse:
         try:
             tag, added = actions.mute_tag(user, form.cleaned_data["tag"])
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error("tag", message)
+            add_errors(form, error, "tag")
         else:
             if added:
                 messages.success(request, f"You muted “{tag.name}”: works carrying it are hidden.")

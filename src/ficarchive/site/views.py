@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ficarchive.accounts.models import User
 from ficarchive.accounts.views import client_address, safe_next
+from ficarchive.core.forms import add_errors
 from ficarchive.core.pagination import paginate
 from ficarchive.moderation.limits import RateLimited, check_rate, rate_limited_response
 from ficarchive.moderation.models import Report, ReportStatus, Sanction, TargetType
@@ -51,11 +52,6 @@ def _member(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
-
-
-def _errors_to(form: Any, error: ValidationError) -> None:
-    for message in error.messages:
-        form.add_error(None, message)
 
 
 # Terms of Service and Privacy ---------------------------------------------------------------
@@ -273,7 +269,7 @@ def staff_settings(request: HttpRequest) -> HttpResponse:
             try:
                 changed = actions.save_settings(_member(request), form.settings_input())
             except ValidationError as error:
-                _errors_to(form, error)
+                add_errors(form, error)
             else:
                 if changed:
                     messages.success(request, "Settings saved.")
@@ -320,7 +316,7 @@ def staff_terms(request: HttpRequest) -> HttpResponse:
                     effective_at=_effective(form.cleaned_data["effective_on"]),
                 )
             except ValidationError as error:
-                _errors_to(form, error)
+                add_errors(form, error)
             else:
                 messages.success(request, f"Published {version}.")
                 return redirect("/staff/terms/")
@@ -349,7 +345,7 @@ def staff_invitations(request: HttpRequest) -> HttpResponse:
             try:
                 made = actions.send_invitations(_member(request), form.cleaned_data["count"])
             except ValidationError as error:
-                _errors_to(form, error)
+                add_errors(form, error)
             else:
                 if made:
                     messages.success(request, f"Sent {len(made)} invitation(s).")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from ficarchive.accounts.models import User
 from ficarchive.core import submissions
+from ficarchive.core.forms import add_errors
 from ficarchive.core.pagination import PER_PAGE
 from ficarchive.formats.actions import import_parsed_work
 from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse_file
@@ -206,11 +207,6 @@ def work_full(request: HttpRequest, work_id: int) -> HttpResponseBase:
     return _read(request, work_id, None, full=True)
 
 
-def _form_error(form: Any, error: ValidationError) -> None:
-    for message in error.messages:
-        form.add_error(None, message)
-
-
 def _preview(work_form: WorkForm, chapter_form: ChapterForm) -> dict[str, Any]:
     data = work_form.cleaned_data
     fmt = data["text_format"]
@@ -264,7 +260,7 @@ def new_work(request: HttpRequest) -> HttpResponse:
                 except submissions.AlreadySent as sent:
                     return _already_sent(request, sent.path)
                 except ValidationError as error:
-                    _form_error(work_form, error)
+                    add_errors(work_form, error)
                 else:
                     if work.is_draft:
                         messages.success(
@@ -299,7 +295,7 @@ def edit_work(request: HttpRequest, work_id: int) -> HttpResponse:
             try:
                 actions.update_work(user, work, form.work_input(), pseuds=form.chosen_pseuds())
             except ValidationError as error:
-                _form_error(form, error)
+                add_errors(form, error)
             else:
                 messages.success(request, "Work updated.")
                 return redirect(work.get_absolute_url())
@@ -369,7 +365,7 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
                 except submissions.AlreadySent as sent:
                     return _already_sent(request, sent.path)
                 except ValidationError as error:
-                    _form_error(form, error)
+                    add_errors(form, error)
                 else:
                     messages.success(
                         request,
@@ -401,7 +397,7 @@ def edit_chapter(request: HttpRequest, work_id: int, position: int) -> HttpRespo
             try:
                 actions.update_chapter(user, chapter, form.chapter_input())
             except ValidationError as error:
-                _form_error(form, error)
+                add_errors(form, error)
             else:
                 messages.success(request, "Chapter updated.")
                 return redirect(f"/works/{work.pk}/chapters/{chapter.position}/")
@@ -461,7 +457,7 @@ def reorder_chapters(request: HttpRequest, work_id: int) -> HttpResponse:
         try:
             actions.reorder_chapters(_user(request), work, form.ordered_ids())
         except ValidationError as error:
-            _form_error(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, "Chapters reordered.")
             return redirect(work.get_absolute_url())
@@ -493,7 +489,7 @@ def import_work(request: HttpRequest) -> HttpResponse:
             except ImportRejected as error:
                 form.add_error("file", str(error))
             except ValidationError as error:
-                _form_error(form, error)
+                add_errors(form, error)
             else:
                 for warning in parsed.warnings:
                     messages.warning(request, warning)
