@@ -98,15 +98,16 @@ def nginx_main_config(prefix: Path, site: Path) -> str:
 
 
 @contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    """Create an empty database on the PostgreSQL server at server_url; yield its URL; drop it."""
+def fresh_database(server_url: str, prefix: str = "ficarchive_cluster") -> Iterator[str]:
+    """Create an empty database (named prefix and a random part) on the PostgreSQL server at
+    server_url; yield its URL; drop it. The tests' servers and workers use it too."""
     parts = urllib.parse.urlsplit(server_url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ClusterError(
             f"{server_url!r} is not a postgres:// URL; the cluster needs PostgreSQL."
         )
     maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    name = f"ficarchive_cluster_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     try:
         with psycopg.connect(maintenance, autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -28,7 +28,8 @@ from typing import Any
 import psycopg
 import pytest
 from django.conf import settings
-from psycopg import sql
+
+from scripts.cluster import fresh_database
 
 SUBSCRIBERS = 300
 WITH_EMAIL = 200  # subscribers who opted in to email
@@ -135,20 +136,10 @@ def scratch(tmp_path: Path) -> Iterator[Scratch]:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         yield Scratch(env, data_dir, mail_dir, "")
         return
-    parts = urllib.parse.urlsplit(test_url)
-    maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    name = f"{parts.path.strip('/')}_worker_{secrets.token_hex(4)}"
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-    env["FICARCHIVE_DATABASE_URL"] = url
-    try:
+    prefix = f"{urllib.parse.urlsplit(test_url).path.strip('/')}_worker"
+    with fresh_database(test_url, prefix) as url:
+        env["FICARCHIVE_DATABASE_URL"] = url
         yield Scratch(env, data_dir, mail_dir, url)
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:

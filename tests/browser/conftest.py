@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from playwright.sync_api import (
     Browser,
@@ -38,8 +37,8 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
-from psycopg import sql
 
+from scripts.cluster import fresh_database
 from tests.ci import skip_or_fail
 
 # Playwright's sync API runs an event loop in this thread; Django (loaded by pytest-django for
@@ -113,18 +112,8 @@ def _server_database(test_database_url: str) -> Iterator[str]:
     if not _is_postgres(test_database_url):
         yield ""
         return
-    parts = urllib.parse.urlsplit(test_database_url)
-    maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    name = f"ficarchive_e2e_{secrets.token_hex(4)}"
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(maintenance, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with fresh_database(test_database_url, "ficarchive_e2e") as url:
+        yield url
 
 
 @dataclass(frozen=True)
