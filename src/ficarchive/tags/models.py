@@ -71,13 +71,13 @@ class TagQuerySet(models.QuerySet["Tag"]):
         that only drafts or hidden works use stays private. Wranglers see every tag (they
         wrangle them)."""
         from ficarchive.tags.actions import can_wrangle
-        from ficarchive.works.models import Work, WorkTag
+        from ficarchive.works.models import WorkTag, visible_q
 
         if can_wrangle(user):
             return self
-        used = WorkTag.objects.filter(
-            tag_id=OuterRef("pk"), work_id__in=Work.objects.visible_to(user).values("pk")
-        )
+        # The work's visibility on its own columns (visible_q), never "IN (every visible
+        # work)", which a database builds in full before it can answer.
+        used = WorkTag.objects.filter(visible_q(user, "work"), tag_id=OuterRef("pk"))
         return self.filter(Q(canonical=True) | Q(merger__isnull=False) | Exists(used))
 
     def name_starts_with(self, prefix: str) -> TagQuerySet:
