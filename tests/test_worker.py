@@ -157,6 +157,12 @@ def kill_hard(worker: subprocess.Popen[bytes]) -> None:
 
 NOTES = "SELECT count(*) FROM notifications_notification"
 CLAIMED = "SELECT count(*) FROM notifications_notification WHERE email_sent_at IS NOT NULL"
+# Tasks not finished, leaving out the daily kudos digest that a starting worker queues to run
+# once yesterday (or, after its first run, today) is over (kudos/tasks.py).
+UNFINISHED = (
+    "FROM django_tasks_database_dbtaskresult WHERE status <> 'SUCCESSFUL' AND NOT "
+    "(task_path = 'ficarchive.kudos.tasks.send_kudos_digest' AND status = 'READY')"
+)
 
 
 def test_a_killed_worker_sends_each_notification_and_email_at_most_once(
@@ -203,14 +209,8 @@ def test_a_killed_worker_sends_each_notification_and_email_at_most_once(
     assert Counter(mailed).most_common(1)[0][1] == 1
     assert WITH_EMAIL - 2 <= len(mailed) <= WITH_EMAIL
     assert all(to.startswith("fan") for to in mailed)
-    assert (
-        scratch.count(
-            "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status <> 'SUCCESSFUL'"
-        )
-        == 0
-    ), scratch.query(
-        "SELECT task_path, status, traceback FROM django_tasks_database_dbtaskresult "
-        "WHERE status <> 'SUCCESSFUL'"
+    assert scratch.count(f"SELECT count(*) {UNFINISHED}") == 0, scratch.query(
+        f"SELECT task_path, status, traceback {UNFINISHED}"
     )
     text = log.read_text()
     if killed_mid_fan_out:
@@ -375,13 +375,7 @@ def test_a_running_worker_takes_over_the_fan_out_of_a_killed_one(
         survivor = next(w for w in workers if w is not victim)
 
         wait_until(
-            lambda: (
-                scratch.count(
-                    "SELECT count(*) FROM django_tasks_database_dbtaskresult "
-                    "WHERE status <> 'SUCCESSFUL'"
-                )
-                == 0
-            ),
+            lambda: scratch.count(f"SELECT count(*) {UNFINISHED}") == 0,
             120,
             "the surviving worker to finish every task",
         )

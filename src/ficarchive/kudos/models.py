@@ -47,3 +47,18 @@ class Kudos(models.Model):
 
     def __str__(self) -> str:
         return f"kudos on {self.work_id}"
+
+
+class KudosDigestDay(models.Model):
+    """A day whose kudos digest has been started (kudos/digest.py). The first run for a day
+    inserts this row and, in the same transaction, queues the next day's run, so however often
+    a day's task runs (a worker restarted, a duplicate enqueue) the daily chain stays one."""
+
+    day = models.DateField(unique=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"kudos digest of {self.day}"

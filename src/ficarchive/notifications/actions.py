@@ -133,9 +133,15 @@ def delete_notifications(user: User, ids: list[int] | None = None) -> int:
 
 
 @transaction.atomic
-def save_settings(user: User, *, email_on_posted: bool, email_on_replies: bool) -> None:
+def save_settings(
+    user: User, *, email_on_posted: bool, email_on_replies: bool, email_kudos_digest: bool = False
+) -> None:
     """Store the user's email choices."""
     NotificationSettings.objects.update_or_create(
         user=user,
-        defaults={"email_on_posted": email_on_posted, "email_on_replies": email_on_replies},
+        defaults={
+            "email_on_posted": email_on_posted,
+            "email_on_replies": email_on_replies,
+            "email_kudos_digest": email_kudos_digest,
+        },
     )

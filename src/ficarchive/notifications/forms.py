@@ -14,6 +14,10 @@ class NotificationSettingsForm(PlainLabelsMixin, forms.Form):
     email_on_replies = forms.BooleanField(
         label="Email me about comments on my works and replies to my comments", required=False
     )
+    email_kudos_digest = forms.BooleanField(
+        label="Email me the daily kudos digest (who left kudos on my works that day)",
+        required=False,
+    )
 
 
 class InboxActionForm(forms.Form):

@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     POSTED = "posted", "New work or chapter"
     COMMENT_REPLY = "comment-reply", "Reply to a comment"
     COMMENT = "comment", "Comment on your work"
+    KUDOS_DIGEST = "kudos-digest", "Kudos on your works (daily)"
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -75,6 +76,7 @@ class NotificationSettings(models.Model):
         "Email me when a work or chapter I subscribed to is posted", default=False
     )
     email_on_replies = models.BooleanField("Email me about comments and replies", default=False)
+    email_kudos_digest = models.BooleanField("Email me the daily kudos digest", default=False)
 
     class Meta:
         verbose_name_plural = "notification settings"
@@ -88,4 +90,6 @@ class NotificationSettings(models.Model):
             return self.email_on_posted
         if kind.startswith("comment"):
             return self.email_on_replies
+        if kind == Kind.KUDOS_DIGEST:
+            return self.email_kudos_digest
         return False

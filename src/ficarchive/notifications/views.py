@@ -67,6 +67,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     initial = {
         "email_on_posted": current.email_on_posted if current else False,
         "email_on_replies": current.email_on_replies if current else False,
+        "email_kudos_digest": current.email_kudos_digest if current else False,
     }
     form = NotificationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -74,6 +75,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
             request.user,
             email_on_posted=form.cleaned_data["email_on_posted"],
             email_on_replies=form.cleaned_data["email_on_replies"],
+            email_kudos_digest=form.cleaned_data["email_kudos_digest"],
         )
         messages.success(request, "Your notification settings are saved.")
         return redirect("/inbox/settings/")

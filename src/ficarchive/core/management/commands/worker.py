@@ -32,6 +32,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, Ta
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from ficarchive.core import periodic
 from ficarchive.core.env import envfloat
 from ficarchive.core.models import WorkerBeat
 from ficarchive.core.numbers import parse_whole_number
@@ -217,6 +218,7 @@ class Command(BaseCommand):
         heartbeat = Heartbeat(worker_id, DEFAULT_TASK_BACKEND_ALIAS, options["recover_after"])
         heartbeat.beat()
         recover_orphans(DEFAULT_TASK_BACKEND_ALIAS, options["recover_after"])
+        periodic.start_periodic_tasks()  # e.g. the daily kudos digest (kudos/tasks.py)
         heartbeat.start()
         worker = Worker(
             queue_names=options["queue_name"].split(","),
