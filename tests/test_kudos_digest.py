@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from ficarchive.accounts.actions import sign_up
+from ficarchive.accounts.actions import orphan_account, sign_up
 from ficarchive.accounts.models import User
 from ficarchive.blocking.actions import block_user
 from ficarchive.core import periodic
@@ -106,6 +106,17 @@ def test_each_creator_of_a_shared_work_gets_their_own_item(author: User, reader:
     kudos_on(work, reader)
     assert send_digests(DAY) == 2
     assert [n.message for n in digests_of(author)] == [n.message for n in digests_of(partner)]
+
+
+def test_orphaned_works_and_inactive_creators_get_no_digest(author: User, reader: User) -> None:
+    partner = member("partner")
+    orphaned = make_work(partner, "Given Away")
+    Creatorship.objects.filter(work=orphaned).update(pseud=orphan_account().pseuds.get())
+    kudos_on(orphaned, reader)
+    kudos_on(make_work(author), reader)
+    User.objects.filter(pk=author.pk).update(is_active=False)
+    assert send_digests(DAY) == 0
+    assert not Notification.objects.filter(kind="kudos-digest").exists()
 
 
 def test_a_blocked_readers_kudos_are_counted_but_not_named(

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from ficarchive.accounts.models import ORPHAN_USERNAME
 from ficarchive.blocking.models import Block
 from ficarchive.kudos.models import Kudos
 from ficarchive.notifications.actions import create_notification
@@ -106,8 +107,8 @@ def last_finished_day(now: datetime | None = None) -> date:
 
 
 def collect_digests(day: date) -> list[Digest]:
-    """Return the digests of one day: one per active creator of a work that got kudos that
-    day. Four queries, whatever the numbers of kudos, works and creators."""
+    """Return the digests of one day: one per active creator (not the orphan account) of a
+    work that got kudos that day. Four queries, whatever the numbers of kudos, works and creators."""
     start, end = day_bounds(day)
     window = Q(created_at__gte=start, created_at__lt=end)
     counts = {
@@ -123,7 +124,9 @@ def collect_digests(day: date) -> list[Digest]:
         Creatorship.objects.filter(
             work_id__in=Kudos.objects.filter(window).values("work_id"),
             pseud__user__is_active=True,
-        ).values_list("work_id", "work__title", "pseud__user_id", "pseud__user__username")
+        )
+        .exclude(pseud__user__username=ORPHAN_USERNAME)  # nobody reads its inbox
+        .values_list("work_id", "work__title", "pseud__user_id", "pseud__user__username")
     )
     members: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for work_id, user_id, username in (
