@@ -30,6 +30,7 @@ import pytest
 from django.conf import settings
 
 from scripts.cluster import fresh_database
+from tests.tasks import UNFINISHED
 
 SUBSCRIBERS = 300
 WITH_EMAIL = 200  # subscribers who opted in to email
@@ -157,12 +158,6 @@ def kill_hard(worker: subprocess.Popen[bytes]) -> None:
 
 NOTES = "SELECT count(*) FROM notifications_notification"
 CLAIMED = "SELECT count(*) FROM notifications_notification WHERE email_sent_at IS NOT NULL"
-# Tasks not finished, leaving out the daily kudos digest that a starting worker queues to run
-# once yesterday (or, after its first run, today) is over (kudos/tasks.py).
-UNFINISHED = (
-    "FROM django_tasks_database_dbtaskresult WHERE status <> 'SUCCESSFUL' AND NOT "
-    "(task_path = 'ficarchive.kudos.tasks.send_kudos_digest' AND status = 'READY')"
-)
 
 
 def test_a_killed_worker_sends_each_notification_and_email_at_most_once(

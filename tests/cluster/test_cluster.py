@@ -25,6 +25,7 @@ import pytest
 from scripts.cluster import Cluster, fresh_database, missing_programs, running_cluster
 from tests.ci import skip_or_fail
 from tests.live.conftest import Visitor
+from tests.tasks import UNFINISHED
 
 pytestmark = pytest.mark.cluster
 
@@ -307,7 +308,7 @@ def test_it_heals_a_worker_killed_mid_fan_out_without_a_restart(cluster: Cluster
         lambda: (
             _query(
                 cluster,
-                "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status <> 'SUCCESSFUL'",
+                f"SELECT count(*) {UNFINISHED}",
             )[0][0]
             == 0
         ),
