@@ -67,7 +67,7 @@ def test_dry_run_json_of_the_real_chapter(tmp_path: Path) -> None:
     assert chapter["paragraphs"] == 115
     assert chapter["word_count"] == 4244
     assert "`" not in json.dumps(work, ensure_ascii=False)
-    assert {"Julia", "Vicious", "Spike"} <= set(work["suggested_characters"])
+    assert {"Julia", "Vicious", "Spike Spiegel"} <= set(work["suggested_characters"])
     assert "hosted at explains" in work["notes"]
     assert chapter["html"].startswith(
         '<p id="p1">The way I recall the events now, everything was gray.'

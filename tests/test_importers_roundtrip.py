@@ -43,9 +43,9 @@ def rich_work(user: User, *, title: str = "Stone & Bridge: a <Tale>", language: 
         warnings=["Creator Chose Not To Use Archive Warnings", "Major Character Death"],
         categories=["F/F", "Gen"],
         fandoms=["Cowboy Bebop", "カウボーイビバップ"],
-        relationships=["Faye Valentine/Julia"],
-        characters=["Faye Valentine", "Julia", "Spike Spiegel"],
-        freeforms=["Angst", "Hurt/Comfort", "Rain"],
+        relationships=["Julia/Spike Spiegel", "Faye Valentine/Julia"],
+        characters=["Spike Spiegel", "Faye Valentine", "Julia"],
+        freeforms=["Rain", "Angst", "Hurt/Comfort"],
         language=language,
         complete=True,
         expected_chapters=3,
@@ -88,8 +88,8 @@ def assert_same(original: Work, copy: Work) -> None:
     for field in ("summary_html", "notes_html", "end_notes_html"):
         assert text(getattr(copy, field)) == text(getattr(original, field)), field
     for tag_type in TAG_TYPES:
-        names = sorted(tag.name for tag in original.tags_of(tag_type))
-        assert sorted(tag.name for tag in copy.tags_of(tag_type)) == names, tag_type
+        names = [tag.name for tag in original.tags_of(tag_type)]  # in the writer's order
+        assert [tag.name for tag in copy.tags_of(tag_type)] == names, tag_type
     before = list(original.chapters.order_by("position"))
     after = list(copy.chapters.order_by("position"))
     assert [c.title for c in after] == [c.title for c in before]

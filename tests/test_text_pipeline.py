@@ -461,3 +461,27 @@ def test_it_suggests_names_that_appear_mid_sentence() -> None:
 def test_it_skips_sentence_starts_and_common_words() -> None:
     text = "The day. The night. But then. I said Monday to Sam. I asked Sam. Gray. gray gray"
     assert suggest_character_names(text) == ["Sam"]
+
+
+def test_it_does_not_split_a_name() -> None:
+    text = (
+        "Spike Spiegel woke late. Faye kicked the door. Then Spike sat up. She told Spike to "
+        "eat. Later Spike Spiegel and Faye argued. Jet laughed at Spike and Faye. Nobody fed Spike."
+    )
+    names = suggest_character_names(text)
+    assert "Spike Spiegel" in names
+    assert "Spiegel" not in names and "Spike" not in names
+    assert names[0] == "Spike Spiegel"
+    assert "Faye" in names
+
+
+def test_it_does_not_suggest_places() -> None:
+    text = (
+        "They flew to Earth with Faye. Back on Earth, Faye slept. Life on Earth bored Faye. "
+        "Nobody on Tharsis knew Jet. In Tharsis there was rain, and then Tharsis was gone, "
+        "said Jet. Earth was far."
+    )
+    names = suggest_character_names(text)
+    assert "Earth" not in names
+    assert "Tharsis" not in names
+    assert names == ["Faye", "Jet"]

@@ -21,6 +21,7 @@ from ficarchive.core.env import (
     envint,
     envlimits,
     envlist,
+    envurl,
     private_file,
     secret_key,
 )
@@ -201,8 +202,10 @@ API_RATE_LIMITS = envbool("API_RATE_LIMITS", True)
 
 globals().update(email_settings(env("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ficarchive <noreply@localhost>")
-# The site's address (https://fics.example.org), for absolute links in notification email.
-SITE_URL = env("SITE_URL", "")
+# The site's address (https://fics.example.org, no trailing slash), for absolute links where
+# no request is at hand: notification email, and downloads built by the worker or the CLI
+# (a download built for a request links back through that request's host when this is unset).
+SITE_URL = envurl("SITE_URL")
 
 # Background tasks (notification email, fan-out to subscribers) are rows in the database,
 # run by `ficarchive worker` (or `ficarchive serve --with-worker`).

@@ -66,7 +66,7 @@ def _work(work: Work) -> dict[str, Any]:
         "creators": [str(p) for p in work.creator_pseuds()],
         "rating": work.rating,
         "language": work.language,
-        "tags": [{"type": t.type, "name": t.name} for t in work.tags.all()],
+        "tags": [{"type": t.type, "name": t.name} for t in work.ordered_tags()],
         "summary_html": work.summary_html,
         "word_count": work.word_count,
         "chapter_count": work.chapter_count,

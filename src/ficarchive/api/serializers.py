@@ -52,7 +52,7 @@ def pseud_json(pseud: Pseud) -> JSON:
 
 def work_json(work: Work) -> JSON:
     """Return a work's metadata (no chapter text). Needs `for_listing()`'s prefetches."""
-    tags = sorted(work.tags.all(), key=lambda t: t.name.casefold())
+    tags = work.ordered_tags()  # the writer's order: the first relationship is the main pairing
 
     def names(tag_type: str) -> list[str]:
         return [t.name for t in tags if t.type == tag_type]

@@ -46,6 +46,29 @@ def envint(name: str, default: int) -> int:
         raise ConfigError(f"{PREFIX}{name}={raw!r} is not a whole number.") from None
 
 
+def envurl(name: str) -> str:
+    """Return FICARCHIVE_<name> read as a site's address: "https://fics.example.org" (http or
+    https, a host, an optional path prefix; no query or fragment), without a trailing slash;
+    "" when unset."""
+    from urllib.parse import urlsplit
+
+    raw = env(name).strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or any(ch.isspace() or ch in '"<>\\' for ch in raw)
+    ):
+        raise ConfigError(
+            f"{PREFIX}{name}={raw!r} is not a site address: use one like https://fics.example.org"
+        )
+    return raw.rstrip("/")
+
+
 def envfloat(name: str, default: float) -> float:
     """Return FICARCHIVE_<name> read as a number (seconds, for instance)."""
     raw = env(name).strip()

@@ -277,7 +277,7 @@ class _Rows:
     works: list[tuple[Any, ...]] = field(default_factory=list)
     chapters: list[tuple[Any, ...]] = field(default_factory=list)
     creatorships: list[tuple[Any, ...]] = field(default_factory=list)
-    work_tags: list[tuple[int, int]] = field(default_factory=list)
+    work_tags: list[tuple[int, int, int]] = field(default_factory=list)
     filter_tags: list[tuple[int, int]] = field(default_factory=list)
     search: list[tuple[Any, ...]] = field(default_factory=list)
 
@@ -664,8 +664,8 @@ class _Loader:
             for name in names:
                 tag_ids[self.tag_id(name)] = None
         filter_ids: set[int] = set()
-        for pk in tag_ids:
-            self.rows.work_tags.append((work_id, pk))
+        for position, pk in enumerate(tag_ids):  # the plan's order, as _set_tags keeps it
+            self.rows.work_tags.append((work_id, pk, position))
             filter_ids.update(self.closure[pk])
         self.rows.filter_tags += [(work_id, pk) for pk in sorted(filter_ids)]
 
@@ -715,7 +715,7 @@ class _Loader:
         writer.insert(
             Creatorship._meta.db_table, ["work_id", "pseud_id", "position"], rows.creatorships
         )
-        writer.insert(WorkTag._meta.db_table, ["work_id", "tag_id"], rows.work_tags)
+        writer.insert(WorkTag._meta.db_table, ["work_id", "tag_id", "position"], rows.work_tags)
         writer.insert(FilterTagging._meta.db_table, ["work_id", "tag_id"], rows.filter_tags)
         if self.postgresql:
             writer.insert(

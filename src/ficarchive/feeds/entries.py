@@ -66,7 +66,8 @@ def _updated(work: Work) -> datetime:
 
 
 def _categories(work: Work) -> list[Category]:
-    tags = sorted(work.tags.all(), key=lambda t: (TAG_RANK.get(t.type, len(TAG_RANK)), t.name))
+    # By type, each type in the writer's order (a stable sort keeps ordered_tags' order).
+    tags = sorted(work.ordered_tags(), key=lambda t: TAG_RANK.get(t.type, len(TAG_RANK)))
     return [Category(term=tag.name, label=tag.name) for tag in tags]
 
 

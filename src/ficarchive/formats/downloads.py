@@ -3,7 +3,8 @@
 Files live in ``DATA_DIR/downloads/<work id>/<format>-<audience>-<version>.<ext>``. The
 version is a hash of what the file shows that can change without the file being rebuilt:
 ``Work.revised_at`` (saved by every work and chapter action), the tags' and creators' names
-(wrangling and pseud renames do not touch the work) and the exporters' own version. The
+and their order (wrangling and pseud renames do not touch the work), the site's address (the
+file's link back to the work: ``SITE_URL``, or the request's) and the exporters' own version. The
 audience is ``posted`` (what readers get) or ``drafts`` (what creators get). A file is written
 once per version, atomically (temporary file + ``os.replace``), so concurrent requests never
 see half a file; writing a new version deletes the older ones, and deleting the work deletes
@@ -21,6 +22,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 
 from ficarchive.core.env import private_dir
 from ficarchive.formats.exporters import FORMATS, ExportChapter, ExportFormat, ExportWork
@@ -40,11 +42,23 @@ def work_dir(work_id: int) -> Path:
 
 
 def _names(work: Work, tag_type: str) -> list[str]:
-    return sorted((t.name for t in work.tags_of(tag_type)), key=str.casefold)
+    """Return the names of the work's tags of one type in the writer's order."""
+    return [t.name for t in work.tags_of(tag_type)]
 
 
-def export_document(work: Work, *, include_drafts: bool) -> ExportWork:
-    """Return the work as exporters read it: posted chapters, or all with ``include_drafts``.
+def site_url(request: HttpRequest | None = None) -> str:
+    """Return the site's address for links back to a work in its files: ``SITE_URL`` when
+    configured, else the address the request came to (its host is checked against
+    ALLOWED_HOSTS), else "" (a file built by the worker or the CLI then names the path)."""
+    configured = str(getattr(settings, "SITE_URL", "") or "").rstrip("/")
+    if configured or request is None:
+        return configured
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def export_document(work: Work, *, include_drafts: bool, site_url: str | None = None) -> ExportWork:
+    """Return the work as exporters read it: posted chapters, or all with ``include_drafts``;
+    its link back to the work starts with ``site_url`` (default: `site_url()`, from settings).
 
     ``work`` should come from ``Work.objects.for_listing()`` (tags and creators prefetched);
     then this makes one query, for the chapters."""
@@ -54,6 +68,7 @@ def export_document(work: Work, *, include_drafts: bool) -> ExportWork:
     return ExportWork(
         work_id=work.pk,
         site_name=settings.SITE_NAME,
+        site_url=_site_url(site_url),
         title=work.title,
         creators=[str(pseud) for pseud in work.creator_pseuds()],
         rating=Rating(work.rating).label,
@@ -90,22 +105,30 @@ def export_document(work: Work, *, include_drafts: bool) -> ExportWork:
     )
 
 
-def export_bytes(work: Work, fmt: str, *, include_drafts: bool) -> bytes:
+def _site_url(given: str | None) -> str:
+    return site_url() if given is None else given.rstrip("/")
+
+
+def export_bytes(
+    work: Work, fmt: str, *, include_drafts: bool, site_url: str | None = None
+) -> bytes:
     """Return the download file of ``work`` in format ``fmt`` (a key of FORMATS), uncached."""
-    return FORMATS[fmt].export(export_document(work, include_drafts=include_drafts))
+    document = export_document(work, include_drafts=include_drafts, site_url=site_url)
+    return FORMATS[fmt].export(document)
 
 
-def version_key(work: Work) -> str:
+def version_key(work: Work, *, site_url: str = "") -> str:
     """Return a short hash that changes whenever the work's download files would change."""
-    parts = [EXPORT_VERSION, settings.SITE_NAME, work.revised_at.isoformat()]
-    parts += [f"{t.pk}:{t.type}:{t.name}" for t in sorted(work.tags.all(), key=lambda t: t.pk)]
+    parts = [EXPORT_VERSION, settings.SITE_NAME, site_url, work.revised_at.isoformat()]
+    # In the writer's order: reordering the tags changes the files.
+    parts += [f"{t.pk}:{t.type}:{t.name}" for t in work.ordered_tags()]
     parts += [str(pseud) for pseud in work.creator_pseuds()]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
-def cache_path(work: Work, fmt: ExportFormat, *, include_drafts: bool) -> Path:
+def cache_path(work: Work, fmt: ExportFormat, *, include_drafts: bool, site_url: str = "") -> Path:
     audience = "drafts" if include_drafts else "posted"
-    name = f"{fmt.name}-{audience}-{version_key(work)}.{fmt.extension}"
+    name = f"{fmt.name}-{audience}-{version_key(work, site_url=site_url)}.{fmt.extension}"
     return work_dir(work.pk) / name
 
 
@@ -132,17 +155,24 @@ def _remove_older_versions(path: Path) -> None:
             other.unlink(missing_ok=True)
 
 
-def open_download(work: Work, fmt: str, *, include_drafts: bool) -> BinaryIO:
-    """Return an open binary file of the work's download in ``fmt``, made if not cached.
+def open_download(
+    work: Work, fmt: str, *, include_drafts: bool, site_url: str | None = None
+) -> BinaryIO:
+    """Return an open binary file of the work's download in ``fmt``, made if not cached; its
+    link back to the work starts with ``site_url`` (default: from settings). The site's
+    address is part of the cached file's version, so a file made for one address is never
+    served with another's link.
 
     ``work`` should come from ``Work.objects.for_listing()``: a cached file then costs no
     query at all, and a new one costs one."""
-    path = cache_path(work, FORMATS[fmt], include_drafts=include_drafts)
+    base = _site_url(site_url)
+    path = cache_path(work, FORMATS[fmt], include_drafts=include_drafts, site_url=base)
     for _ in range(3):
         try:
             return path.open("rb")
         except FileNotFoundError:
-            _write_atomically(path, export_bytes(work, fmt, include_drafts=include_drafts))
+            data = export_bytes(work, fmt, include_drafts=include_drafts, site_url=base)
+            _write_atomically(path, data)
             _remove_older_versions(path)
     return path.open("rb")
 

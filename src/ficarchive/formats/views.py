@@ -11,7 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
 from django.views.decorators.http import require_safe
 
-from ficarchive.formats.downloads import open_download
+from ficarchive.formats.downloads import open_download, site_url
 from ficarchive.formats.exporters import FORMATS
 from ficarchive.works.views import NeedsLogin, readable_work
 
@@ -50,7 +50,7 @@ def download(request: HttpRequest, work_id: int, fmt: str) -> HttpResponseBase:
     include_drafts = work.is_created_by(request.user)
     if work.chapter_count == 0 and not include_drafts:
         raise Http404("This work has no chapters you can read yet.")
-    file = open_download(work, fmt, include_drafts=include_drafts)
+    file = open_download(work, fmt, include_drafts=include_drafts, site_url=site_url(request))
     response = FileResponse(file, content_type=export_format.content_type)
     response["Content-Disposition"] = content_disposition(
         work.title, work.pk, export_format.extension

@@ -32,6 +32,21 @@ _TOKEN = re.compile(r"[^\W_]+")
 _PIECE = re.compile(r'(-*)"([^"]*)"?|([^\s"]+)')
 
 
+# Words too common to be worth marking in a snippet when searched alone (English; they are
+# still searched for). A phrase keeps them: "over the water" is marked as one.
+_STOP_WORDS = """
+    a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves
+"""
+STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS.split())
+
+
 @dataclass(frozen=True)
 class Term:
     """A word or a phrase: the tokens that must appear next to each other, in order."""
@@ -56,8 +71,17 @@ class SearchQuery:
         return not self.required
 
     def words(self) -> list[str]:
-        """Return every token the works must or may contain, for highlighting."""
+        """Return every token the works must or may contain."""
         return [token for group in self.required for term in group for token in term.tokens]
+
+    def highlights(self) -> list[Term]:
+        """Return the terms a snippet marks: every phrase (marked as a whole, stop words and
+        all) and every single word but the stop words ("in", "and", "a": found in nearly
+        every text, marking them buries the words the reader looked for), unless the query is
+        stop words alone."""
+        terms = [term for group in self.required for term in group]
+        kept = [t for t in terms if len(t.tokens) > 1 or t.tokens[0].casefold() not in STOP_WORDS]
+        return kept or terms
 
 
 @dataclass(frozen=True)
@@ -170,6 +194,21 @@ def to_tsquery(query: SearchQuery) -> str:
     groups = ["(" + " | ".join(_tsquery_term(t) for t in group) + ")" for group in query.required]
     excluded = [f"!{_tsquery_term(t)}" for t in query.excluded]
     return " & ".join(groups + excluded)
+
+
+def quoted_query(q: str) -> str:
+    """Return what the reader typed, quoted for a sentence ("found for “stone bridge”")
+    without doubling their own quotes: a query with double quotes shows them as typographic
+    quotes, without another pair around it (“stone bridge over water”, bridge “red eye”)."""
+    q = " ".join(q.split())
+    if '"' not in q:
+        return f"“{q}”"
+    pieces = q.split('"')
+    out = [pieces[0]]
+    for index, piece in enumerate(pieces[1:]):
+        out.append("“" if index % 2 == 0 else "”")
+        out.append(piece)
+    return "".join(out)
 
 
 def describe(query: SearchQuery) -> str:

@@ -19,23 +19,38 @@ AFTER = 220
 MAX_HITS = 200
 
 
+# Between the words of a phrase: anything but letters and digits (as the tokenizers split).
+_GAP = r"[\W_]+"
+
+
 def _pattern(query: SearchQuery) -> re.Pattern[str] | None:
-    words = sorted({t for t in query.words()}, key=len, reverse=True)
-    if not words:
+    """Return the pattern of what a snippet marks (`SearchQuery.highlights`): each phrase as
+    its words with any separators between them, each word alone; longest first."""
+    terms = sorted(
+        {t.tokens for t in query.highlights()},
+        key=lambda tokens: len(" ".join(tokens)),
+        reverse=True,
+    )
+    if not terms:
         return None
-    alternatives = "|".join(re.escape(w) for w in words)
+    alternatives = "|".join(_GAP.join(re.escape(w) for w in tokens) for tokens in terms)
     return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
+
+
+def _key(hit: re.Match[str]) -> str:
+    """Return what a hit matched, the same for each spelling of a phrase's gaps and case."""
+    return " ".join(re.findall(r"[^\W_]+", hit.group(0).casefold()))
 
 
 def _best_hit(hits: list[re.Match[str]]) -> re.Match[str]:
     """Return the hit that starts the window with the most different searched words."""
     best, best_score = hits[0], 0
     for index, hit in enumerate(hits):
-        seen = {hit.group(0).casefold()}
+        seen = {_key(hit)}
         for other in hits[index + 1 :]:
             if other.start() - hit.start() > AFTER:
                 break
-            seen.add(other.group(0).casefold())
+            seen.add(_key(other))
         if len(seen) > best_score:
             best, best_score = hit, len(seen)
     return best

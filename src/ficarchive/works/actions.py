@@ -188,18 +188,35 @@ def _apply_chapter_fields(chapter: Chapter, data: ChapterInput) -> None:
     chapter.end_notes_html = _html(data.end_notes, data.text_format)
 
 
+def _in_order(names: list[str], choices: list[str]) -> list[str]:
+    return sorted(names, key=lambda name: choices.index(name) if name in choices else len(choices))
+
+
 def _set_tags(work: Work, data: WorkInput) -> None:
     tags: list[Tag] = []
     tags += find_or_create_tags(TagType.FANDOM, data.fandoms)
     tags += find_or_create_tags(TagType.RELATIONSHIP, data.relationships)
     tags += find_or_create_tags(TagType.CHARACTER, data.characters)
     tags += find_or_create_tags(TagType.FREEFORM, data.freeforms)
-    tags += fixed_tags(TagType.WARNING, data.warnings)
-    tags += fixed_tags(TagType.CATEGORY, data.categories)
-    wanted = {t.pk for t in tags}
-    WorkTag.objects.filter(work=work).exclude(tag_id__in=wanted).delete()
-    have = set(WorkTag.objects.filter(work=work).values_list("tag_id", flat=True))
-    WorkTag.objects.bulk_create([WorkTag(work=work, tag_id=pk) for pk in wanted - have])
+    # Warnings and categories are fixed choices: always in their own order, as the form lists
+    # them, whatever order an API client sent.
+    tags += fixed_tags(TagType.WARNING, _in_order(data.warnings, ARCHIVE_WARNINGS))
+    tags += fixed_tags(TagType.CATEGORY, _in_order(data.categories, CATEGORIES))
+    # The writer's order, kept as each row's position: fandoms, relationships (the first is
+    # the main pairing), characters, additional tags, then the fixed tags. A name given twice
+    # (or a synonym given beside its tag) keeps its first place.
+    order: dict[int, int] = {}
+    for tag in tags:
+        order.setdefault(tag.pk, len(order))
+    WorkTag.objects.filter(work=work).exclude(tag_id__in=order).delete()
+    have = {row.tag_id: row for row in WorkTag.objects.filter(work=work)}
+    moved = [row for pk, row in have.items() if row.position != order[pk]]
+    for row in moved:
+        row.position = order[row.tag_id]
+    WorkTag.objects.bulk_update(moved, ["position"])
+    WorkTag.objects.bulk_create(
+        [WorkTag(work=work, tag_id=pk, position=i) for pk, i in order.items() if pk not in have]
+    )
     refresh_filter_tags([work.pk])  # tags: keep the work's filter tags in step
 
 

@@ -20,8 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from ficarchive.core.display import current_display
-from ficarchive.tags.models import Tag
-from ficarchive.works.models import Creatorship, Work
+from ficarchive.works.models import Creatorship, Work, tags_prefetch
 
 BLURB_SECONDS = 6 * 3600
 VERSION = 2  # bump when work_blurb.html changes what it shows
@@ -43,7 +42,7 @@ def prefetch_for_blurbs(works: Sequence[Work]) -> None:
             "creatorships",
             queryset=Creatorship.objects.select_related("pseud__user").order_by("position"),
         ),
-        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        tags_prefetch(),
     )
 
 

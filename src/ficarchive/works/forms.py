@@ -243,8 +243,11 @@ class ChapterForm(PlainLabelsMixin, forms.Form):
 class ImportForm(PlainLabelsMixin, forms.Form):
     """Upload a file to import as a draft work."""
 
+    # Not required here: after an error the view holds the file chosen before (formats.holds)
+    # and says when there is neither a new file nor a held one.
     file = forms.FileField(
         label="File",
+        required=False,
         help_text=(
             "Plain text (.txt), Markdown (.md), HTML (.html, AO3 downloads too), EPUB (.epub) "
             "or Word (.docx), up to 10 MB. Text files in UTF-8 or Windows-1252."

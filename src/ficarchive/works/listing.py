@@ -32,6 +32,7 @@ from django.utils.safestring import SafeString
 
 from ficarchive.core.numbers import parse_whole_number
 from ficarchive.search.engine import WorkSearch, search_works
+from ficarchive.search.query import quoted_query
 from ficarchive.tags.models import FilterTagging, Tag, TagType
 from ficarchive.works.blurbs import render_blurbs
 from ficarchive.works.models import LANGUAGE_NAMES, SORT_FIELDS, Rating, Work, WorkQuerySet
@@ -308,6 +309,11 @@ class Listing:
     facets: list[tuple[str, str, list[Facet]]] = field(default_factory=list)
     facets_sampled: bool = False
     muted_hidden: int = 0  # works left out because they carry a tag the reader muted
+
+    @property
+    def search_label(self) -> str:
+        """Return the query for the results sentence: “stone bridge”, without doubled quotes."""
+        return quoted_query(self.filters.q)
 
     @property
     def muted_notice(self) -> str:

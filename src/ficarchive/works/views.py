@@ -18,7 +18,9 @@ from ficarchive.core import submissions
 from ficarchive.core.forms import add_errors
 from ficarchive.core.pagination import PER_PAGE
 from ficarchive.formats.actions import import_parsed_work
+from ficarchive.formats.holds import HeldUpload, held_upload, hold_upload, release
 from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse_file
+from ficarchive.formats.parsed import ParsedWork
 from ficarchive.history.actions import record_reading
 from ficarchive.moderation.guards import refuse_write
 from ficarchive.preferences.queries import muted_condition
@@ -466,46 +468,86 @@ def reorder_chapters(request: HttpRequest, work_id: int) -> HttpResponse:
 
 @login_required
 def import_work(request: HttpRequest) -> HttpResponse:
+    """Import a file as a draft. After an error the chosen file is held on the server
+    (`formats.holds`) and the form carries its token, so the retry needs no new upload."""
     user = _user(request)
+    held: HeldUpload | None = None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
+        upload = request.FILES.get("file")
+        token = str(request.POST.get("held", ""))
+        if upload is None and token:
+            held = held_upload(user.pk, token)
+        if form.is_valid() and (refused := refuse_write(request, "post_work")):
+            return refused
+        if upload is None and held is None:
+            form.add_error(
+                "file",
+                "The file chosen before was kept for an hour and is gone: choose it again."
+                if token
+                else "Choose a file to import.",
+            )
         if form.is_valid():
-            if refused := refuse_write(request, "post_work"):
-                return refused
-            upload = form.cleaned_data["file"]
-            try:
-                if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-                    raise ImportRejected(
-                        f"The file is {upload.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}. "
-                        "Split it into several works or chapters."
-                    )
-                parsed = parse_file(
-                    upload.read(),
-                    filename=upload.name or "",
-                    fmt=form.cleaned_data["import_format"] or None,
-                    title=form.cleaned_data["title"] or None,
-                )
-                work = import_parsed_work(user, parsed, draft=True)
-            except ImportRejected as error:
-                form.add_error("file", str(error))
-            except ValidationError as error:
-                add_errors(form, error)
-            else:
-                for warning in parsed.warnings:
-                    messages.warning(request, warning)
-                if parsed.suggested_characters and not parsed.characters:
-                    names = ", ".join(parsed.suggested_characters[:8])
-                    messages.info(
-                        request,
-                        f"Names the story mentions most: {names}. Add the characters "
-                        "you want readers to find it by under Characters.",
-                    )
-                messages.success(
-                    request,
-                    f"Imported “{work.title}” as a draft with {len(parsed.chapters)} chapter(s). "
-                    "Check it, fill in what the file did not say, then post it.",
-                )
+            work, parsed = _import_upload(user, form, upload, held)
+            if work is not None and parsed is not None:
+                if held is not None:
+                    release(user.pk, held.token)
+                _import_messages(request, work, parsed)
                 return redirect(f"/works/{work.pk}/edit/")
+        if upload is not None and (upload.size or 0) <= MAX_IMPORT_BYTES:
+            # Keep the file for the retry (a browser never refills a file field).
+            name = upload.name or ""
+            upload.seek(0)
+            kept = hold_upload(user.pk, name, upload.read())
+            held = HeldUpload(token=kept, name=name, data=b"") if kept else None
     else:
         form = ImportForm()
-    return render(request, "works/import.html", {"form": form})
+    return render(request, "works/import.html", {"form": form, "held": held})
+
+
+def _import_upload(
+    user: User, form: ImportForm, upload: Any, held: HeldUpload | None
+) -> tuple[Work | None, ParsedWork | None]:
+    """Parse and import the upload (or the held file) as a draft; on a problem, add it to the
+    form and return (None, None)."""
+    try:
+        if upload is not None:
+            if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
+                raise ImportRejected(
+                    f"The file is {upload.size:,} bytes; the limit is {MAX_IMPORT_BYTES:,}. "
+                    "Split it into several works or chapters."
+                )
+            data, name = upload.read(), upload.name or ""
+        else:
+            assert held is not None
+            data, name = held.data, held.name
+        parsed = parse_file(
+            data,
+            filename=name,
+            fmt=form.cleaned_data["import_format"] or None,
+            title=form.cleaned_data["title"] or None,
+        )
+        return import_parsed_work(user, parsed, draft=True), parsed
+    except ImportRejected as error:
+        form.add_error("file", str(error))
+    except ValidationError as error:
+        add_errors(form, error)
+    return None, None
+
+
+def _import_messages(request: HttpRequest, work: Work, parsed: ParsedWork) -> None:
+    for warning in parsed.warnings:
+        messages.warning(request, warning)
+    if parsed.suggested_characters and not parsed.characters:
+        names = ", ".join(parsed.suggested_characters[:8])
+        messages.info(
+            request,
+            f"Names the story mentions most: {names}. Add the characters "
+            "you want readers to find it by under Characters.",
+        )
+    count = len(parsed.chapters)
+    messages.success(
+        request,
+        f"Imported “{work.title}” as a draft with {count} chapter{'' if count == 1 else 's'}. "
+        "Check it, fill in what the file did not say, then post it.",
+    )

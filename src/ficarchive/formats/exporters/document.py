@@ -59,6 +59,9 @@ class ExportWork:
     complete: bool = False
     draft: bool = False  # the work itself is an unposted draft
     chapters: list[ExportChapter] = field(default_factory=list)
+    # The site's address ("https://fics.example.org", no trailing slash) for the link back to
+    # the work; "" when neither FICARCHIVE_SITE_URL nor a request gave one.
+    site_url: str = ""
 
     @property
     def has_drafts(self) -> bool:
@@ -81,6 +84,12 @@ class ExportWork:
     @property
     def url_path(self) -> str:
         return f"/works/{self.work_id}/"
+
+    @property
+    def work_url(self) -> str:
+        """Return the absolute address of the work ("https://fics.example.org/works/12/"), or
+        its path when the site's address is unknown."""
+        return self.site_url + self.url_path if self.site_url else self.url_path
 
     def metadata_rows(self) -> list[tuple[str, list[str]]]:
         """Return the preface's labelled lists, AO3's order, leaving out empty ones."""
@@ -118,7 +127,14 @@ class ExportWork:
         return ""
 
     def origin_line(self) -> str:
-        return f"Work {self.work_id} on {self.site_name} ({self.url_path})"
+        """Return "Work 12 on ficarchive (https://fics.example.org/works/12/)"."""
+        return f"Work {self.work_id} on {self.site_name} ({self.work_url})"
+
+    def origin_html(self, escape: Callable[[str], str]) -> str:
+        """Return the origin line as markup, its address a link when it is absolute."""
+        url = escape(self.work_url).replace('"', "&quot;")
+        link = f'<a href="{url}">{url}</a>' if self.site_url else url
+        return f"Work {self.work_id} on {escape(self.site_name)} ({link})"
 
 
 def preface_parts(

@@ -63,7 +63,7 @@ def _block(label: str, html: str, css_class: str) -> str:
 
 def _title_page(work: ExportWork) -> str:
     parts = preface_parts(work, xml_text, _block)
-    parts.append(f'<p class="origin">{xml_text(work.origin_line())}</p>\n')
+    parts.append(f'<p class="origin">{work.origin_html(xml_text)}</p>\n')
     return _page(
         work, work.title, '<section epub:type="titlepage">\n' + "".join(parts) + "</section>\n"
     )

@@ -71,5 +71,5 @@ def export_html(work: ExportWork) -> bytes:
     parts += [_chapter(chapter) for chapter in work.chapters]
     if work.end_notes_html.strip():
         parts.append(_block("End notes", work.end_notes_html, "work-end-notes"))
-    parts.append(f'<p class="origin">{escape(work.origin_line())}</p>\n</body>\n</html>\n')
+    parts.append(f'<p class="origin">{work.origin_html(escape)}</p>\n</body>\n</html>\n')
     return "".join(parts).encode("utf-8")

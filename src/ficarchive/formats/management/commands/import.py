@@ -178,7 +178,9 @@ class Command(BaseCommand):
 
 def _described(parsed: ParsedWork) -> str:
     title = parsed.title or "(no title: pass --title)"
-    return f"“{title}”, {len(parsed.chapters)} chapter(s), {parsed.word_count:,} words"
+    count = len(parsed.chapters)
+    chapters = f"{count} chapter{'' if count == 1 else 's'}"
+    return f"“{title}”, {chapters}, {parsed.word_count:,} words"
 
 
 def _message(error: Exception) -> str:
