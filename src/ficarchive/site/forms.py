@@ -10,7 +10,14 @@ from django import forms
 from ficarchive.core.forms import PlainLabelsMixin
 from ficarchive.moderation.honeypot import HoneypotMixin
 from ficarchive.site.actions import MAX_DAYS, MAX_GIVE, MAX_SEND, SettingsInput
-from ficarchive.site.models import DOMAINS_MAX, NAME_MAX, NOTICE_MAX, TERMS_MAX
+from ficarchive.site.models import (
+    DOMAINS_MAX,
+    MAX_VERSIONS_KEPT,
+    MIN_VERSIONS_KEPT,
+    NAME_MAX,
+    NOTICE_MAX,
+    TERMS_MAX,
+)
 from ficarchive.site.roles import ROLES
 
 SIGNUP_CHOICES = [
@@ -58,6 +65,13 @@ class SettingsForm(PlainLabelsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Throwaway e-mail services whose addresses cannot sign up or request "
         "invitations, one domain a line (mailinator.com). Empty: every domain is accepted.",
+    )
+    chapter_versions_kept = forms.IntegerField(
+        label="Versions kept per chapter",
+        min_value=MIN_VERSIONS_KEPT,
+        max_value=MAX_VERSIONS_KEPT,
+        help_text=f"Each save of a chapter keeps a version its writer can go back to; beyond "
+        f"this many the oldest are dropped (at least {MIN_VERSIONS_KEPT}).",
     )
 
     def settings_input(self) -> SettingsInput:
