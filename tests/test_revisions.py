@@ -408,10 +408,32 @@ def test_html_chapters_are_edited_without_paragraph_ids(author: User) -> None:
 def test_the_diff_shows_changed_words_and_escapes_everything() -> None:
     assert diff_html("same", "same") == ""
     html = diff_html("<b>One</b> two.\n\nThree.", "<b>One</b> 2.\n\nThree.\n\nFour <i>.")
-    assert "&lt;b&gt;One&lt;/b&gt; <del>two.</del><ins>2.</ins>" in html
+    assert "&lt;b&gt;One&lt;/b&gt; <del>two</del><ins>2</ins>." in html
     assert "<ins>Four &lt;i&gt;.</ins>" in html
     assert paragraphs("<p>a</p><p>b</p>") == ["<p>a</p>", "<p>b</p>"]
     far = "\n\n".join(f"P{i}" for i in range(30))
     changed = far.replace("P15", "Q15")
     short = diff_html(far, changed)
     assert "P0<" not in short and "P14" in short and "P16" in short
+
+
+def test_staff_set_the_bound_on_the_settings_page(author: User) -> None:
+    author.is_staff = True
+    author.save(update_fields=["is_staff"])
+    client = client_for(author)
+    form = {
+        "archive_name": "",
+        "notice": "",
+        "signup_mode": "open",
+        "invitations_per_day": "0",
+        "invitation_days": "14",
+        "throwaway_domains": "",
+    }
+    page = client.post("/staff/settings/", {**form, "chapter_versions_kept": "49"})
+    assert "greater than or equal to 50" in page.content.decode()
+    assert (
+        client.post("/staff/settings/", {**form, "chapter_versions_kept": "60"}).status_code == 302
+    )
+    assert SiteSettings.objects.get().chapter_versions_kept == 60
+    client.post("/staff/settings/", form)  # left empty: unchanged
+    assert SiteSettings.objects.get().chapter_versions_kept == 60

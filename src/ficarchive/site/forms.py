@@ -9,7 +9,7 @@ from django import forms
 
 from ficarchive.core.forms import PlainLabelsMixin
 from ficarchive.moderation.honeypot import HoneypotMixin
-from ficarchive.site.actions import MAX_DAYS, MAX_GIVE, MAX_SEND, SettingsInput
+from ficarchive.site.actions import MAX_DAYS, MAX_GIVE, MAX_SEND, SettingsInput, settings_input
 from ficarchive.site.models import (
     DOMAINS_MAX,
     MAX_VERSIONS_KEPT,
@@ -70,12 +70,15 @@ class SettingsForm(PlainLabelsMixin, forms.Form):
         label="Versions kept per chapter",
         min_value=MIN_VERSIONS_KEPT,
         max_value=MAX_VERSIONS_KEPT,
+        required=False,
         help_text=f"Each save of a chapter keeps a version its writer can go back to; beyond "
-        f"this many the oldest are dropped (at least {MIN_VERSIONS_KEPT}).",
+        f"this many the oldest are dropped (at least {MIN_VERSIONS_KEPT}; empty: unchanged).",
     )
 
     def settings_input(self) -> SettingsInput:
-        data = self.cleaned_data
+        data = dict(self.cleaned_data)
+        if data.get("chapter_versions_kept") is None:
+            data["chapter_versions_kept"] = settings_input().chapter_versions_kept
         return SettingsInput(**{f.name: data[f.name] for f in fields(SettingsInput)})
 
 

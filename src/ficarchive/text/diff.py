@@ -22,7 +22,7 @@ MAX_WORDS_COMPARED = 4_000
 CONTEXT = 1  # unchanged paragraphs shown either side of a change
 # Closing block tags after which HTML source is cut into paragraphs.
 _BLOCK_END = re.compile(r"(</(?:p|div|blockquote|h[1-6]|li|ul|ol|table|tr|details)>)", re.I)
-_WORDS = re.compile(r"\s+|[^\s]+")
+_WORDS = re.compile(r"\s+|\w+|[^\w\s]+")
 
 
 def paragraphs(text: str) -> list[str]:
