@@ -109,19 +109,19 @@ def test_added_chapters_and_api_updates_keep_versions(author: User) -> None:
     work = make_work(author)
     token = create_token(author, "test")[1]
     client = client_for(None)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    auth = {"Authorization": f"Bearer {token}"}
     response = client.post(
         f"/api/v1/works/{work.pk}/chapters/",
         {"text": "Chapter two.", "text_format": "text"},
         content_type="application/json",
-        **headers,
+        headers=auth,
     )
     assert response.status_code == 201
     response = client.patch(
         f"/api/v1/works/{work.pk}/chapters/2/",
         {"text": "Chapter two, again."},
         content_type="application/json",
-        **headers,
+        headers=auth,
     )
     assert response.status_code == 200
     second = _chapter(work, 2)
@@ -312,28 +312,30 @@ def test_the_api_lists_and_restores_versions_for_creators(author: User, reader: 
     _edit(author, work, "Second words.")
     token = create_token(author, "test")[1]
     client = client_for(None)
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    auth = {"Authorization": f"Bearer {token}"}
     url = f"/api/v1/works/{work.pk}/chapters/1/versions/"
-    data = client.get(url, **headers).json()
+    data = client.get(url, headers=auth).json()
     assert data["count"] == 2
     assert [(v["number"], v["words"], v["text"], v["current"]) for v in data["results"]] == [
         (2, 2, "Second words.", True),
         (1, 1, "First.", False),
     ]
     assert data["results"][0]["created_at"]
-    response = client.post(data["results"][1]["restore_url"], **headers)
+    response = client.post(data["results"][1]["restore_url"], headers=auth)
     assert response.status_code == 200
     assert "First." in response.json()["html"]
     assert _chapter(work).text == "First."
-    assert client.get(url, **headers).json()["count"] == 3
+    assert client.get(url, headers=auth).json()["count"] == 3
 
-    other = {"HTTP_AUTHORIZATION": f"Bearer {create_token(reader, 'test')[1]}"}
-    assert client.get(url, **other).status_code == 403
-    assert client.post(f"{url}1/restore/", **other).status_code == 403
+    other = {"Authorization": f"Bearer {create_token(reader, 'test')[1]}"}
+    assert client.get(url, headers=other).status_code == 403
+    assert client.post(f"{url}1/restore/", headers=other).status_code == 403
     assert client.get(url).status_code == 401
     for number in ("0", "99", "9223372036854775808"):
-        assert client.post(f"{url}{number}/restore/", **headers).status_code in {400, 404}
-    assert client.get(f"/api/v1/works/{work.pk}/chapters/7/versions/", **headers).status_code == 404
+        assert client.post(f"{url}{number}/restore/", headers=auth).status_code in {400, 404}
+    assert (
+        client.get(f"/api/v1/works/{work.pk}/chapters/7/versions/", headers=auth).status_code == 404
+    )
 
 
 def test_the_api_document_lists_the_version_operations() -> None:

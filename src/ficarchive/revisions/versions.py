@@ -41,8 +41,15 @@ def keep_baseline(chapter: Chapter) -> None:
     )
     if current is None or ChapterVersion.objects.filter(chapter_id=chapter.pk).exists():
         return
-    words = current.pop("word_count")
-    content = ChapterContent(**current)
+    words = current["word_count"]
+    content = ChapterContent(
+        text=current["text"],
+        text_format=current["text_format"],
+        title=current["title"],
+        summary=current["summary"],
+        notes=current["notes"],
+        end_notes=current["end_notes"],
+    )
     ChapterVersion.objects.create(
         chapter_id=chapter.pk,
         number=1,
