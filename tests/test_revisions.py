@@ -439,3 +439,28 @@ def test_staff_set_the_bound_on_the_settings_page(author: User) -> None:
     assert SiteSettings.objects.get().chapter_versions_kept == 60
     client.post("/staff/settings/", form)  # left empty: unchanged
     assert SiteSettings.objects.get().chapter_versions_kept == 60
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("lamplight.md", "markdown"),
+        ("lantern-notes.txt", "text"),
+        ("tides-of-callisto.cp1252.txt", "text"),
+    ],
+)
+def test_imported_files_keep_their_source_and_read_the_same(
+    author: User, name: str, fmt: str
+) -> None:
+    from ficarchive.formats.importers import parse_file
+    from tests.conftest import OWN_STORIES
+
+    parsed = parse_file((OWN_STORIES / name).read_bytes(), filename=name)
+    work = import_parsed_work(author, parsed, draft=True)
+    chapters = list(Chapter.objects.filter(work=work).order_by("position"))
+    assert len(chapters) == len(parsed.chapters)
+    for chapter, source in zip(chapters, parsed.chapters, strict=True):
+        assert chapter.text_format == fmt
+        assert "<p" not in chapter.text
+        assert chapter.html == source.html
+        assert chapter.word_count == source.word_count
