@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "ficarchive.accounts",
     "ficarchive.tags",
     "ficarchive.works",
+    "ficarchive.revisions",
     "ficarchive.formats",
     "ficarchive.series",
     "ficarchive.bookmarks",

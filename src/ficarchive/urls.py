@@ -21,6 +21,7 @@ from ficarchive.kudos import views as kudos
 from ficarchive.moderation import views as moderation
 from ficarchive.notifications import views as notifications
 from ficarchive.preferences import views as preferences
+from ficarchive.revisions import views as revisions
 from ficarchive.series import views as series
 from ficarchive.site import views as site
 from ficarchive.subscriptions import views as subscriptions
@@ -46,6 +47,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("works/<int:work_id>/post/", works.post_draft, name="post_draft"),
     path("works/<int:work_id>/chapters/new/", works.new_chapter, name="new_chapter"),
     path("works/<int:work_id>/chapters/order/", works.reorder_chapters, name="reorder_chapters"),
+    path(
+        "works/<int:work_id>/chapters/<int:position>/history/",
+        revisions.chapter_history,
+        name="chapter_history",
+    ),
     path(
         "works/<int:work_id>/chapters/<int:position>/edit/", works.edit_chapter, name="edit_chapter"
     ),

@@ -236,6 +236,25 @@ SCHEMAS: dict[str, Schema] = {
             "message": string(),
         }
     ),
+    "ChapterVersion": obj(
+        {
+            "number": {"type": "integer", "minimum": 1},
+            "created_at": DATE_TIME,
+            "author": nullable(string()),
+            "kind": string(enum=["saved", "restored", "earlier"]),
+            "restored_from": nullable({"type": "integer", "minimum": 1}),
+            "words": {"type": "integer", "minimum": 0},
+            "current": {"type": "boolean"},
+            "title": string(),
+            "summary": string(),
+            "notes": string(),
+            "end_notes": string(),
+            "text": string(),
+            "text_format": string(enum=list(TextFormat.values)),
+            "restore_url": string(),
+        }
+    ),
+    "ChapterVersionPage": page_of("ChapterVersion"),
     "WorkPage": page_of("Work"),
     "TagPage": page_of("Tag"),
     "BookmarkPage": page_of("Bookmark"),
@@ -448,6 +467,7 @@ WORK_FILTERS = (
 WORK_ID = Param("work_id", {"type": "integer", "minimum": 1}, location="path")
 POSITION = Param("position", {"type": "integer", "minimum": 1}, location="path")
 BOOKMARK_ID = Param("bookmark_id", {"type": "integer", "minimum": 1}, location="path")
+VERSION_NUMBER = Param("number", {"type": "integer", "minimum": 1}, location="path")
 TAG_NAME = Param(
     "name",
     string(MAX_TAG_LENGTH, minLength=1, pattern=r"^[^/]+$"),

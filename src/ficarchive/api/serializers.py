@@ -13,6 +13,7 @@ from urllib.parse import quote
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.bookmarks.models import Bookmark
 from ficarchive.formats.exporters import FORMATS
+from ficarchive.revisions.models import ChapterVersion
 from ficarchive.tags.models import Tag, TagType
 from ficarchive.tags.urlnames import tag_to_url
 from ficarchive.works.models import Chapter, Status, Work
@@ -116,6 +117,28 @@ def chapter_json(chapter: Chapter, *, text: bool) -> JSON:
             html=chapter.html,
         )
     return data
+
+
+def version_json(version: ChapterVersion, chapter: Chapter, *, current: bool) -> JSON:
+    """Return one kept version of a chapter with its sources (for its creators)."""
+    content = version.content()
+    base = f"{API}/works/{chapter.work_id}/chapters/{chapter.position}/versions/{version.number}"
+    return {
+        "number": version.number,
+        "created_at": when(version.created_at),
+        "author": version.author.username if version.author is not None else None,
+        "kind": version.kind,
+        "restored_from": version.restored_from,
+        "words": version.word_count,
+        "current": current,
+        "title": content.title,
+        "summary": content.summary,
+        "notes": content.notes,
+        "end_notes": content.end_notes,
+        "text": content.text,
+        "text_format": content.text_format,
+        "restore_url": f"{base}/restore/",
+    }
 
 
 def tag_detail_json(

@@ -11,7 +11,13 @@ from ficarchive.api.schema import Operation
 from ficarchive.api.views import OPERATIONS, endpoint, not_found
 
 # OpenAPI path parameters as Django converters.
-CONVERTERS = {"work_id": "int", "position": "int", "bookmark_id": "int", "name": "tag"}
+CONVERTERS = {
+    "work_id": "int",
+    "position": "int",
+    "bookmark_id": "int",
+    "number": "int",
+    "name": "tag",
+}
 
 
 def _route(openapi_path: str) -> str:

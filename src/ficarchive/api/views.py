@@ -48,6 +48,7 @@ from ficarchive.api.schema import (
     TAG_NAME,
     TAG_TYPES,
     USERNAME,
+    VERSION_NUMBER,
     WORK_FILTERS,
     WORK_ID,
     Operation,
@@ -60,6 +61,8 @@ from ficarchive.core.numbers import parse_whole_number
 from ficarchive.kudos.actions import leave_kudos
 from ficarchive.moderation.limits import RateLimited, check_rate
 from ficarchive.moderation.sanctions import check_active
+from ficarchive.revisions.actions import MAX_NUMBER, restore_version
+from ficarchive.revisions.models import ChapterVersion
 from ficarchive.search.engine import search_works
 from ficarchive.tags.actions import clean_tag_name
 from ficarchive.tags.models import FilterTagging, Tag, TagType
@@ -530,6 +533,36 @@ def update_chapter(call: Call, work_id: int, position: int) -> Result:
     return 200, out.chapter_json(chapter, text=True)
 
 
+def list_versions(call: Call, work_id: int, position: int) -> Result:
+    """A chapter's kept versions, newest first, for its creators."""
+    work = _own_work(call, work_id)
+    chapter = _chapter(call, work, position)
+    versions = (
+        ChapterVersion.objects.filter(chapter=chapter).select_related("author").order_by("-number")
+    )
+    page, per_page = _page(call)
+    count = versions.count()
+    offset = (page - 1) * per_page
+    results = [
+        out.version_json(v, chapter, current=offset == 0 and index == 0)
+        for index, v in enumerate(versions[offset : offset + per_page])
+    ]
+    return 200, _envelope(call, count, page, per_page, results)
+
+
+def restore_chapter_version(call: Call, work_id: int, position: int, number: int) -> Result:
+    _refuse_sanctioned(call)
+    work = _own_work(call, work_id)
+    chapter = _chapter(call, work, position)
+    if (
+        not 0 < number <= MAX_NUMBER
+        or not ChapterVersion.objects.filter(chapter=chapter, number=number).exists()
+    ):
+        raise ApiError(404, "This chapter has no such version.")
+    chapter = restore_version(call.member, chapter, number)
+    return 200, out.chapter_json(chapter, text=True)
+
+
 def kudos(call: Call, work_id: int) -> Result:
     work = _work(call, work_id)
     if work.status != Status.POSTED or work.hidden:
@@ -622,6 +655,18 @@ OPERATIONS: list[Operation] = [
     Operation("PATCH", "works/{work_id}/chapters/{position}/", "updateChapter",
               "Change a chapter (creators)", update_chapter, "Chapter", auth="required",
               params=(WORK_ID, POSITION), body="ChapterUpdate", errors=(*R, "403")),
+    Operation("GET", "works/{work_id}/chapters/{position}/versions/", "listChapterVersions",
+              "A chapter's kept versions, newest first (creators)", list_versions,
+              "ChapterVersionPage", auth="required", params=(WORK_ID, POSITION, *PAGE_PARAMS),
+              errors=(*R, "403"),
+              description="Every save of a chapter keeps a version: its date, word count, "
+              "and its sources (text, title, summary, notes, format) as the writer gave them."),
+    Operation("POST", "works/{work_id}/chapters/{position}/versions/{number}/restore/",
+              "restoreChapterVersion", "Restore a kept version of a chapter (creators)",
+              restore_chapter_version, "Chapter", auth="required",
+              params=(WORK_ID, POSITION, VERSION_NUMBER), errors=(*R, "403"),
+              description="The chapter becomes as it was in that version; the result is "
+              "itself a new version, so nothing is lost."),
     Operation("POST", "works/{work_id}/kudos/", "leaveKudos", "Leave kudos", kudos, "Kudos",
               status=201, auth="required", params=(WORK_ID,), errors=(*R, "403")),
     Operation("GET", "search/", "searchWorks", "Search works (q is required)", search,

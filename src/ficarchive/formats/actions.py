@@ -7,10 +7,11 @@ import datetime as dt
 from django.db import transaction
 
 from ficarchive.accounts.models import User
-from ficarchive.formats.parsed import ParsedWork
+from ficarchive.formats.parsed import ParsedChapter, ParsedWork
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.tags.actions import FORBIDDEN_TAG_CHARS
 from ficarchive.tags.models import MAX_TAG_LENGTH
+from ficarchive.text import remove_paragraph_ids
 from ficarchive.works import actions
 from ficarchive.works.models import LANGUAGE_NAMES, Rating, TextFormat, Work
 
@@ -81,6 +82,32 @@ def work_input_from_parsed(parsed: ParsedWork, *, title: str | None = None) -> a
     )
 
 
+def chapter_input_from_parsed(chapter: ParsedChapter) -> actions.ChapterInput:
+    """Return a parsed chapter as posting input: its plain-text or Markdown source when the
+    file gave one (so that the writer edits what they wrote), else its HTML without the
+    pipeline's paragraph ids (they are made again on each save)."""
+    if (
+        chapter.source_format in TextFormat.values
+        and chapter.source.strip()
+        and not chapter.summary
+    ):
+        return actions.ChapterInput(
+            text=chapter.source,
+            text_format=chapter.source_format,
+            title=chapter.title,
+            notes=chapter.notes_source,
+            end_notes=chapter.end_notes_source,
+        )
+    return actions.ChapterInput(
+        text=remove_paragraph_ids(chapter.html),
+        text_format=TextFormat.HTML,
+        title=chapter.title,
+        summary=chapter.summary,
+        notes=chapter.notes,
+        end_notes=chapter.end_notes,
+    )
+
+
 @transaction.atomic
 def import_parsed_work(
     user: User, parsed: ParsedWork, *, title: str | None = None, draft: bool = False
@@ -91,17 +118,7 @@ def import_parsed_work(
     e.g. no title, or no fandom for a work that is to be posted."""
     check_active(user)
     data = work_input_from_parsed(parsed, title=title)
-    chapters = [
-        actions.ChapterInput(
-            text=c.html,
-            text_format=TextFormat.HTML,
-            title=c.title,
-            summary=c.summary,
-            notes=c.notes,
-            end_notes=c.end_notes,
-        )
-        for c in parsed.chapters
-    ]
+    chapters = [chapter_input_from_parsed(c) for c in parsed.chapters]
     work = actions.post_work(user, data, chapters[0], draft=draft)
     for chapter in chapters[1:]:
         actions.add_chapter(user, work, chapter, draft=draft)

@@ -38,6 +38,13 @@ class ParsedChapter:
     html: str = ""  # the chapter text, with paragraph ids
     word_count: int = 0
     paragraphs: int = 0
+    # The chapter as written in the file, when its format is one a writer edits (plain text
+    # or Markdown): the text and notes sources and their format. Empty: the HTML above is
+    # the source.
+    source_format: str = ""
+    source: str = ""
+    notes_source: str = ""
+    end_notes_source: str = ""
 
     def to_json(self) -> dict[str, object]:
         """Return the chapter as a JSON-ready dict."""

@@ -22,7 +22,10 @@ from ficarchive.accounts.models import User
 from ficarchive.moderation.models import ModerationLog
 from ficarchive.site import conf
 from ficarchive.site.models import (
+    DEFAULT_VERSIONS_KEPT,
     DOMAINS_MAX,
+    MAX_VERSIONS_KEPT,
+    MIN_VERSIONS_KEPT,
     NAME_MAX,
     NOTICE_MAX,
     TERMS_MAX,
@@ -135,6 +138,7 @@ class SettingsInput:
     invitations_per_day: int
     invitation_days: int
     throwaway_domains: str
+    chapter_versions_kept: int = DEFAULT_VERSIONS_KEPT
 
 
 def settings_input() -> SettingsInput:
@@ -158,6 +162,11 @@ def _check_settings(data: SettingsInput) -> SettingsInput:
         raise ValidationError(f"Invitations per day is a number from 0 to {MAX_SEND}.")
     if not 1 <= data.invitation_days <= MAX_DAYS:
         raise ValidationError(f"Days an invitation lasts is a number from 1 to {MAX_DAYS}.")
+    if not MIN_VERSIONS_KEPT <= data.chapter_versions_kept <= MAX_VERSIONS_KEPT:
+        raise ValidationError(
+            f"Versions kept per chapter is a number from {MIN_VERSIONS_KEPT} to "
+            f"{MAX_VERSIONS_KEPT:,}: writers must be able to go back a long way."
+        )
     domains = conf.parse_domains(clean_text(data.throwaway_domains, DOMAINS_MAX * 2))
     for domain in domains:
         if (
@@ -181,6 +190,7 @@ def _check_settings(data: SettingsInput) -> SettingsInput:
         invitations_per_day=data.invitations_per_day,
         invitation_days=data.invitation_days,
         throwaway_domains=listing,
+        chapter_versions_kept=data.chapter_versions_kept,
     )
 
 

@@ -17,7 +17,13 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ficarchive.site.models import SignupMode, SiteSettings, TermsKind, TermsVersion
+from ficarchive.site.models import (
+    DEFAULT_VERSIONS_KEPT,
+    SignupMode,
+    SiteSettings,
+    TermsKind,
+    TermsVersion,
+)
 
 TOKEN_KEY = "site-settings:token"  # noqa: S105 (a cache key, no secret)
 CONFIG_KEY = "site-settings:{}"
@@ -53,6 +59,7 @@ class SiteConfig:
     invitations_per_day: int = 0
     invitation_days: int = 14
     throwaway_domains: frozenset[str] = field(default_factory=frozenset)
+    chapter_versions_kept: int = DEFAULT_VERSIONS_KEPT
     tos: TermsRef = field(default_factory=TermsRef)
     privacy: TermsRef = field(default_factory=TermsRef)
 
@@ -109,6 +116,7 @@ def load() -> SiteConfig:
         invitations_per_day=row.invitations_per_day,
         invitation_days=row.invitation_days,
         throwaway_domains=parse_domains(row.throwaway_domains),
+        chapter_versions_kept=row.chapter_versions_kept,
         tos=tos,
         privacy=privacy,
     )

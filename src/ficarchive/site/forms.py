@@ -9,8 +9,15 @@ from django import forms
 
 from ficarchive.core.forms import PlainLabelsMixin
 from ficarchive.moderation.honeypot import HoneypotMixin
-from ficarchive.site.actions import MAX_DAYS, MAX_GIVE, MAX_SEND, SettingsInput
-from ficarchive.site.models import DOMAINS_MAX, NAME_MAX, NOTICE_MAX, TERMS_MAX
+from ficarchive.site.actions import MAX_DAYS, MAX_GIVE, MAX_SEND, SettingsInput, settings_input
+from ficarchive.site.models import (
+    DOMAINS_MAX,
+    MAX_VERSIONS_KEPT,
+    MIN_VERSIONS_KEPT,
+    NAME_MAX,
+    NOTICE_MAX,
+    TERMS_MAX,
+)
 from ficarchive.site.roles import ROLES
 
 SIGNUP_CHOICES = [
@@ -59,9 +66,19 @@ class SettingsForm(PlainLabelsMixin, forms.Form):
         help_text="Throwaway e-mail services whose addresses cannot sign up or request "
         "invitations, one domain a line (mailinator.com). Empty: every domain is accepted.",
     )
+    chapter_versions_kept = forms.IntegerField(
+        label="Versions kept per chapter",
+        min_value=MIN_VERSIONS_KEPT,
+        max_value=MAX_VERSIONS_KEPT,
+        required=False,
+        help_text=f"Each save of a chapter keeps a version its writer can go back to; beyond "
+        f"this many the oldest are dropped (at least {MIN_VERSIONS_KEPT}; empty: unchanged).",
+    )
 
     def settings_input(self) -> SettingsInput:
-        data = self.cleaned_data
+        data = dict(self.cleaned_data)
+        if data.get("chapter_versions_kept") is None:
+            data["chapter_versions_kept"] = settings_input().chapter_versions_kept
         return SettingsInput(**{f.name: data[f.name] for f in fields(SettingsInput)})
 
 

@@ -4,6 +4,7 @@ pages with their versions and acceptances, and invitations with their queue."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -13,6 +14,10 @@ NOTICE_MAX = 1000
 TERMS_MAX = 100_000
 DOMAINS_MAX = 20_000
 CODE_LENGTH = 24
+# How many versions each chapter keeps (revisions app): never fewer than the minimum.
+MIN_VERSIONS_KEPT = 50
+DEFAULT_VERSIONS_KEPT = 200
+MAX_VERSIONS_KEPT = 100_000
 
 
 class SignupMode(models.TextChoices):
@@ -38,6 +43,11 @@ class SiteSettings(models.Model):
     invitations_per_day = models.PositiveIntegerField(default=0)
     invitation_days = models.PositiveIntegerField(default=14)
     throwaway_domains = models.TextField(max_length=DOMAINS_MAX, blank=True)
+    chapter_versions_kept = models.PositiveIntegerField(
+        "Versions kept per chapter",
+        default=DEFAULT_VERSIONS_KEPT,
+        validators=[MinValueValidator(MIN_VERSIONS_KEPT), MaxValueValidator(MAX_VERSIONS_KEPT)],
+    )
     # The daily sending of invitations by the worker: the chain of tasks in force (a new one
     # each time the number per day changes; older chains stop) and when it last sent.
     daily_chain = models.CharField(max_length=32, blank=True)

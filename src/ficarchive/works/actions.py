@@ -18,6 +18,7 @@ from django.utils import timezone
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.comments.actions import reanchor_paragraph_comments
 from ficarchive.moderation.sanctions import check_active
+from ficarchive.revisions.versions import keep_baseline, record_version
 from ficarchive.search.index import reindex_work, remove_work
 from ficarchive.site.access import check_may_post
 from ficarchive.subscriptions.actions import on_posted
@@ -274,6 +275,7 @@ def post_work(
     first = Chapter(work=work, position=1, posted=not draft, published_at=None if draft else now)
     _apply_chapter_fields(first, chapter)
     first.save()
+    record_version(first, user)
     _refresh_totals(work)
     reindex_work(work)
     on_posted(work, first)
@@ -362,6 +364,7 @@ def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = Fal
     )
     _apply_chapter_fields(chapter, data)
     chapter.save()
+    record_version(chapter, user)
     if posted:
         work.updated_at = now
         work.save(update_fields=["updated_at", "revised_at"])
@@ -372,13 +375,24 @@ def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = Fal
 
 
 @transaction.atomic
-def update_chapter(user: User, chapter: Chapter, data: ChapterInput) -> Chapter:
-    """Change a chapter's text and notes. Returns the chapter."""
+def update_chapter(
+    user: User, chapter: Chapter, data: ChapterInput, *, restored_from: int | None = None
+) -> Chapter:
+    """Change a chapter's text and notes, keeping the result as a new version (the one before
+    is kept already; `restored_from` names the version this save brings back). Returns the
+    chapter."""
     check_active(user)
     _check_creator(chapter.work, user)
     validate_chapter_input(data)
+    keep_baseline(chapter)  # a chapter saved before versions were kept keeps its text
     _apply_chapter_fields(chapter, data)
     chapter.save()
+    record_version(
+        chapter,
+        user,
+        kind="restored" if restored_from is not None else "saved",
+        restored_from=restored_from,
+    )
     reanchor_paragraph_comments(chapter)  # paragraph comments follow their paragraphs
     _refresh_totals(chapter.work)
     reindex_work(chapter.work)

@@ -26,7 +26,7 @@ from ficarchive.moderation.guards import refuse_write
 from ficarchive.preferences.queries import muted_condition
 from ficarchive.preferences.reader import needs_adult_notice, prefs_for
 from ficarchive.tags.models import FIXED_TAG_TYPES, Tag, TagType
-from ficarchive.text import render_text
+from ficarchive.text import remove_paragraph_ids, render_text
 from ficarchive.works import actions
 from ficarchive.works.blurbs import render_blurbs
 from ficarchive.works.forms import ChapterForm, ImportForm, ReorderForm, WorkForm
@@ -39,7 +39,14 @@ from ficarchive.works.listing import (
     muted_notice,
     since_choices,
 )
-from ficarchive.works.models import LANGUAGES, Chapter, ChapterQuerySet, Rating, Work
+from ficarchive.works.models import (
+    LANGUAGES,
+    Chapter,
+    ChapterQuerySet,
+    Rating,
+    TextFormat,
+    Work,
+)
 
 
 class NeedsLogin(Exception):
@@ -409,7 +416,11 @@ def edit_chapter(request: HttpRequest, work_id: int, position: int) -> HttpRespo
                 "chapter_title": chapter.title,
                 "chapter_summary": chapter.summary,
                 "chapter_notes": chapter.notes,
-                "text": chapter.text,
+                # Chapters imported before sources were kept hold the pipeline's HTML:
+                # its paragraph ids mean nothing to a writer (and come back on save).
+                "text": remove_paragraph_ids(chapter.text)
+                if chapter.text_format == TextFormat.HTML
+                else chapter.text,
                 "chapter_end_notes": chapter.end_notes,
                 "chapter_format": chapter.text_format,
             }

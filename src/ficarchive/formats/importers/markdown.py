@@ -227,5 +227,21 @@ def parse_markdown(text: str) -> ParsedWork:
     def render_notes(notes: Sequence[Block]) -> str:
         return _render_markdown_notes("\n\n".join(block.source for block in notes))
 
-    assemble_work(work, StoryParts(blocks, render_body, render_notes))
+    def body_source(chapter: Sequence[Block]) -> str:
+        return "\n".join(lines[chapter[0].start : chapter[-1].end]).strip("\n")
+
+    def notes_source(notes: Sequence[Block]) -> str:
+        return "\n\n".join(block.source for block in notes)
+
+    assemble_work(
+        work,
+        StoryParts(
+            blocks,
+            render_body,
+            render_notes,
+            source_format="markdown",
+            body_source=body_source,
+            notes_source=notes_source,
+        ),
+    )
     return work

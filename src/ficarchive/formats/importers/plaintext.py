@@ -37,6 +37,10 @@ def _render_body(blocks: Sequence[Block]) -> RenderedText:
     return render_text("\n\n".join(block.source for block in blocks), "text")
 
 
+def _joined_source(blocks: Sequence[Block]) -> str:
+    return "\n\n".join(block.source for block in blocks)
+
+
 def _render_notes_source(source: str) -> str:
     return render_text(source, "text", paragraph_ids=False).html
 
@@ -139,6 +143,13 @@ def parse_plaintext(text: str) -> ParsedWork:
     normalized = normalize_text(text)
     blocks = [lines for raw in _BLANK_LINES.split(normalized.strip()) if (lines := _lines(raw))]
     start = _parse_header(blocks, work) if blocks else 0
-    parts = StoryParts(_classify(blocks[start:]), _render_body, _render_notes)
+    parts = StoryParts(
+        _classify(blocks[start:]),
+        _render_body,
+        _render_notes,
+        source_format="text",
+        body_source=_joined_source,
+        notes_source=_joined_source,
+    )
     assemble_work(work, parts)
     return work

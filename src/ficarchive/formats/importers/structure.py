@@ -181,6 +181,11 @@ class StoryParts:
     blocks: list[Block]
     render_body: Callable[[Sequence[Block]], RenderedText]
     render_notes: Callable[[Sequence[Block]], str]
+    # For a format a writer edits ("text", "markdown"): the sources of a chapter's body and
+    # of notes, kept beside the HTML so that editing shows what the writer wrote.
+    source_format: str = ""
+    body_source: Callable[[Sequence[Block]], str] | None = None
+    notes_source: Callable[[Sequence[Block]], str] | None = None
 
 
 def merge_bracketed_notes(blocks: list[Block]) -> list[Block]:
@@ -279,10 +284,16 @@ def assemble_work(work: ParsedWork, parts: StoryParts) -> None:
             word_count=rendered.word_count,
             paragraphs=rendered.paragraphs,
         )
+        if parts.source_format and parts.body_source and parts.notes_source:
+            chapter.source_format = parts.source_format
+            chapter.source = parts.body_source(body)
+            chapter.notes_source = parts.notes_source(leading) if leading else ""
         if last:
             work.end_notes = _join_notes(work.end_notes, trailing_html)
         else:
             chapter.end_notes = trailing_html
+            if chapter.source_format and parts.notes_source and trailing:
+                chapter.end_notes_source = parts.notes_source(trailing)
         work.chapters.append(chapter)
     text = "\n\n".join(html_to_text(chapter.html, sanitized=True) for chapter in work.chapters)
     work.suggested_characters = suggest_character_names(text[:MAX_NAME_SCAN])
