@@ -64,7 +64,7 @@
         event.preventDefault();
         field.value = id.slice(1);
         target.textContent = " on the paragraph that begins “" +
-          firstWords(paragraph.textContent || "", 8) + "”";
+          firstWords(paragraph.textContent || "", 12) + "”";
         whole.hidden = false;
         form.classList.add("is-paragraph-form");
         paragraph.parentNode.insertBefore(form, paragraph.nextSibling);
