@@ -22,13 +22,13 @@ def _client(user: User | None = None) -> Client:
     return client
 
 
-def _two_chapters(author: User, *, draft: bool = False, **fields: object) -> Work:
+def _two_chapters(author: User, *, draft: bool = False, expected: int | None = None) -> Work:
     work = make_work(
         author,
         text="The first chapter has six words.",
         draft=draft,
         end_notes="Thanks for reading, truly.",
-        **fields,
+        expected_chapters=expected,
     )
     add_chapter(
         author,
@@ -86,7 +86,7 @@ def test_kudos_from_the_end_of_the_work_come_back_to_it(author: User, reader: Us
 
 
 def test_a_draft_shows_its_real_words_and_chapters(author: User) -> None:
-    work = _two_chapters(author, draft=True, expected_chapters=3)
+    work = _two_chapters(author, draft=True, expected=3)
     assert work.is_draft
     page = _client(author).get(f"/works/{work.pk}/").content.decode()
     assert "Words: 10 · Chapters: 2/3" in " ".join(page.split())
