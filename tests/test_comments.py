@@ -584,3 +584,15 @@ def test_a_work_without_comments_has_no_paragraph_links(author: User) -> None:
     page = _client().get(f"/works/{closed.pk}/").content.decode()
     assert "paragraph-comment-link" not in page
     assert "Comments are turned off" in page
+
+
+def test_hostile_input_in_the_paragraph_form_page_never_errors(work: Work, reader: User) -> None:
+    client = _client(reader)
+    chapter = _chapter(work)
+    for value in _corpus()[:300]:
+        value = value.replace("\x00", "")
+        for query in ({"chapter": chapter.pk, "paragraph": value}, {"chapter": value}):
+            response = client.get(f"/works/{work.pk}/comments/", query)
+            assert response.status_code in (200, 404), (value, response.status_code)
+        response = _post(client, work, "Fine words.", paragraph=value)
+        assert response.status_code in (200, 302, 400), (value, response.status_code)
