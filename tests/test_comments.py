@@ -215,7 +215,8 @@ def test_bad_input_gets_messages_not_errors(work: Work, reader: User) -> None:
     url = f"/works/{work.pk}/comments/"
     assert client.post(url, {"chapter": "abc", "text": "x"}).status_code == 404
     assert client.post(url, {"chapter": "9" * 40, "text": "x"}).status_code == 404
-    assert client.get(url).status_code == 405
+    assert client.get(url).status_code == 404  # the form page needs a chapter
+    assert client.put(url).status_code == 405
     assert not Comment.objects.exists()
 
 
@@ -434,7 +435,7 @@ def test_paragraph_comments_are_grouped_under_their_paragraph(work: Work, reader
     assert comment.paragraph_snippet == "Second paragraph about the rain."
     page = _client().get(f"/works/{work.pk}/").content.decode()
     assert "Comments on paragraphs" in page
-    assert f'href="/works/{work.pk}/chapters/1/#p2">Paragraph 2</a>' in page
+    assert f'href="/works/{work.pk}/chapters/1/#p2">the paragraph</a>' in page
     assert "<q>Second paragraph about the rain.</q>" in page
     assert 'data-paragraph="p2" data-count="1"' in page
     reply = _add(work, reader, "Same paragraph.", parent=comment)
@@ -521,3 +522,81 @@ def test_the_work_page_reads_comments_in_flat_queries(
     guest = _client()
     _queries(guest, url)
     assert _queries(guest, url) <= few
+
+
+def test_whole_chapter_and_paragraph_comments_have_their_own_headings(
+    work: Work, reader: User
+) -> None:
+    _add(work, reader, "On everything.")
+    _add(work, reader, "On the rain.", paragraph=2)
+    page = _client().get(f"/works/{work.pk}/").content.decode()
+    whole = page.index("Comments on the whole work")
+    paragraphs = page.index("Comments on paragraphs")
+    assert whole < page.index("On everything.") < paragraphs < page.index("On the rain.")
+    assert page.count("On the rain.") == 1, "a paragraph comment is not listed twice"
+
+
+def test_each_paragraph_has_a_comment_link_beside_it_not_inside_it(work: Work) -> None:
+    page = _client().get(f"/works/{work.pk}/").content.decode()
+    chapter = _chapter(work)
+    link = (
+        f'<a class="paragraph-comment-link" href="/works/{work.pk}/comments/?chapter={chapter.pk}'
+        '&amp;paragraph=2" data-paragraph="p2" aria-label="Comment on the paragraph '
+        '“Second paragraph about the rain.”"></a><p id="p2">'
+    )
+    assert link in page
+    assert page.count('class="paragraph-comment-link"') == 3
+    # The paragraph itself is the stored text, with nothing added inside it.
+    assert '<p id="p2">Second paragraph about the rain.</p>' in page
+    # The chapter's form has no paragraph number to type.
+    assert 'name="paragraph"' in page and 'type="hidden" name="paragraph"' in page
+    assert ">Paragraph<" not in page
+
+
+def test_the_paragraph_link_leads_to_a_form_naming_the_paragraph(work: Work, reader: User) -> None:
+    chapter = _chapter(work)
+    url = f"/works/{work.pk}/comments/?chapter={chapter.pk}&paragraph=2"
+    page = _client(reader).get(url).content.decode()
+    assert "the paragraph that begins" in page
+    assert '<q class="paragraph-quote-text">Second paragraph about the rain.</q>' in page
+    assert '<input type="hidden" name="paragraph" value="2"' in page
+    response = _post(_client(reader), work, "About the rain.", paragraph="2")
+    assert response.status_code == 302
+    assert Comment.objects.get().paragraph_id == "p2"
+    # A guest where guests may not comment is sent to log in; nonsense gives no error page.
+    assert _client().get(url).status_code in (200, 302)
+    for bad in ("abc", "9" * 40, "-1", "0"):
+        answer = _client(reader).get(
+            f"/works/{work.pk}/comments/?chapter={chapter.pk}&paragraph={bad}"
+        )
+        assert answer.status_code == 200
+        assert "the paragraph that begins" not in answer.content.decode()
+
+
+def test_the_form_page_after_an_error_still_names_the_paragraph(work: Work, reader: User) -> None:
+    page = _post(_client(reader), work, "", paragraph="3").content.decode()
+    assert "Comment is empty" in page
+    assert '<q class="paragraph-quote-text">Third and last.</q>' in page
+
+
+def test_a_work_without_comments_has_no_paragraph_links(author: User) -> None:
+    closed = make_work(author, text=STORY, comment_permission="nobody")
+    page = _client().get(f"/works/{closed.pk}/").content.decode()
+    assert "paragraph-comment-link" not in page
+    assert "Comments are turned off" in page
+
+
+def test_hostile_input_in_the_paragraph_form_page_never_errors(work: Work, reader: User) -> None:
+    client = _client(reader)
+    chapter = _chapter(work)
+    for value in _corpus()[:300]:
+        value = value.replace("\x00", "")
+        queries: list[dict[str, str]] = [
+            {"chapter": str(chapter.pk), "paragraph": value},
+            {"chapter": value},
+        ]
+        for query in queries:
+            response = client.get(f"/works/{work.pk}/comments/", query)
+            assert response.status_code in (200, 404), (value, response.status_code)
+        response = _post(client, work, "Fine words.", paragraph=value)
+        assert response.status_code in (200, 302, 400), (value, response.status_code)

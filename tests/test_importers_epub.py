@@ -344,3 +344,60 @@ def test_it_reads_an_ao3_epub_with_its_preface_and_afterword() -> None:
     assert [c.title for c in work.chapters] == ["Lamp Oil", ""]
     assert work.chapters[0].notes == "<p>Chapter one notes.</p>"
     assert work.tags == ["Angst", "Hurt/Comfort, sort of"]  # not the package's subjects
+
+
+def test_it_keeps_the_alignment_of_epub_paragraphs() -> None:
+    data = epub3(
+        [
+            (
+                "One",
+                '<p style="text-align: center">Part One</p><p>It rained.</p>'
+                '<div align="right"><p>M.</p></div><p class="calibre3">Plain.</p>',
+            )
+        ]
+    )
+    html = parse_file(data, filename="x.epub").chapters[0].html
+    assert '<p class="align-center" id="p1">Part One</p>' in html
+    assert '<p class="align-right" id="p3">M.</p>' in html
+    assert '<p id="p4">Plain.</p>' in html
+    assert "style" not in html and "calibre" not in html
+
+
+def aligned_para(text: str, justification: str, *, style: str = "") -> str:
+    style_xml = f'<w:pStyle w:val="{style}"/>' if style else ""
+    return (
+        f'<w:p><w:pPr>{style_xml}<w:jc w:val="{justification}"/></w:pPr>'
+        f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>'
+    )
+
+
+def test_it_keeps_the_alignment_of_docx_paragraphs() -> None:
+    data = make_docx(
+        [
+            aligned_para("A Song", "center"),
+            para("The verse goes here."),
+            aligned_para("Yours truly", "right"),
+            aligned_para("Long justified prose.", "both"),
+            aligned_para("Left as usual.", "left"),
+        ]
+    )
+    html = parse_file(data, filename="song.docx").chapters[0].html
+    assert html == (
+        '<p class="align-center" id="p1">A Song</p>\n<p id="p2">The verse goes here.</p>\n'
+        '<p class="align-right" id="p3">Yours truly</p>\n'
+        '<p class="align-justify" id="p4">Long justified prose.</p>\n'
+        '<p id="p5">Left as usual.</p>'
+    )
+
+
+def test_a_centred_docx_heading_stays_a_chapter_heading() -> None:
+    data = make_docx(
+        [
+            aligned_para("Chapter 1: Oil", "center", style="Heading1"),
+            para("She trimmed the wick."),
+            aligned_para("Chapter 2", "center", style="Heading1"),
+            para("Evening."),
+        ]
+    )
+    work = parse_file(data, filename="lantern.docx")
+    assert [c.title for c in work.chapters] == ["Oil", ""]

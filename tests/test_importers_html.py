@@ -298,3 +298,27 @@ def test_it_forces_the_ao3_format_and_cleans_hostile_fields() -> None:
     assert work.title == "<script>alert(1)</script>"  # a title is text, escaped when shown
     for html in (work.summary, work.chapters[0].html):
         assert_nothing_executable(html)
+
+
+def test_it_keeps_the_writers_alignment() -> None:
+    work = parse_html(
+        '<p align="center"><b>Part One</b></p><p>It rained.</p>'
+        '<p style="text-align:right">Yours, M.</p><center>fin</center>'
+    )
+    html = work.chapters[0].html
+    assert '<p class="align-center" id="p1"><b>Part One</b></p>' in html
+    assert '<p class="align-right" id="p3">Yours, M.</p>' in html
+    assert '<div class="align-center">' in html and ">fin<" in html
+    assert "style" not in html and "align=" not in html
+
+
+def test_it_keeps_alignment_in_an_ao3_download() -> None:
+    page = ao3_download(
+        chapters=[
+            ("Chapter 1", "", '<p align="center">~ Prologue ~</p>\n<p>Rain.</p>', ""),
+            ("Chapter 2", "", '<p align="right">Signed, J.</p>', ""),
+        ]
+    )
+    work = parse_html(page, filename="bridge.html")
+    assert work.chapters[0].html.startswith('<p class="align-center" id="p1">~ Prologue ~</p>')
+    assert work.chapters[1].html == '<p class="align-right" id="p1">Signed, J.</p>'

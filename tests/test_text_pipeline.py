@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 import time
 from pathlib import Path
 
@@ -485,3 +486,67 @@ def test_it_does_not_suggest_places() -> None:
     assert "Earth" not in names
     assert "Tharsis" not in names
     assert names == ["Faye", "Jet"]
+
+
+# ---------------------------------------------------------------- alignment
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('<p align="center">Title</p>', '<p class="align-center">Title</p>'),
+        ("<p ALIGN=Right>Yours, M.</p>", '<p class="align-right">Yours, M.</p>'),
+        ('<div align="right"><p>Signed</p></div>', '<div class="align-right"><p>Signed</p></div>'),
+        ("<center>A poem</center>", '<div class="align-center">A poem</div>'),
+        (
+            '<p style="color: red; text-align:justify">Prose</p>',
+            '<p class="align-justify">Prose</p>',
+        ),
+        ('<h2 style="text-align: center">One</h2>', '<h2 class="align-center">One</h2>'),
+        ('<p style="text-align: left" align="center">x</p>', "<p>x</p>"),
+        ('<p align="left">x</p>', "<p>x</p>"),
+        ('<p align="center" class="MsoNormal">x</p>', '<p class="align-center">x</p>'),
+        ('<table><tr><td align="center">x</td></tr></table>', None),
+    ],
+)
+def test_it_keeps_the_writers_alignment_as_classes(source: str, expected: str | None) -> None:
+    cleaned = sanitize_html(source)
+    if expected is None:
+        assert 'class="align-center"' in cleaned
+    else:
+        assert cleaned == expected
+    assert "style" not in cleaned and "align=" not in cleaned
+    assert sanitize_html(cleaned) == cleaned
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<p class="evil align-center" onclick="x()">x</p>',
+        '<span class="align-center">x</span>',
+        '<p class="hidden">x</p>',
+        '<a title="<p align=center>" href="https://a.example/">x</a>',
+        "<p align='center\" onmouseover=\"alert(1)'>x</p>",
+        "<!-- <p align=center> --><p>x</p>",
+        '<p style="text-align: center; background: url(javascript:alert(1))">x</p>',
+    ],
+)
+def test_it_keeps_no_class_but_the_alignment_classes(source: str) -> None:
+    cleaned = sanitize_html(source)
+    assert_nothing_executable(cleaned)
+    for value in re.findall(r'class="([^"]*)"', cleaned):
+        assert set(value.split()) <= {"align-center", "align-right", "align-justify"}
+    assert "<span class" not in cleaned and "style" not in cleaned
+
+
+def test_it_renders_aligned_paragraphs_with_their_ids_and_words() -> None:
+    rendered = render_text(
+        '<p align="center">Chapter One</p>\n<p>It rained.</p>\n<center>The End</center>', "html"
+    )
+    assert rendered.html == (
+        '<p class="align-center" id="p1">Chapter One</p>\n<p id="p2">It rained.</p>\n'
+        '<div class="align-center">The End</div>'
+    )
+    assert rendered.word_count == 6
+    markdown = render_text('<p align="right">Yours,</p>\n\nM.', "markdown")
+    assert '<p class="align-right" id="p1">Yours,</p>' in markdown.html

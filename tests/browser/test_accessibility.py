@@ -361,24 +361,25 @@ def test_it_shows_the_scene_on_the_pages(
     expect(guest.get_by_role("link", name="Log in to subscribe")).to_be_visible()
 
 
-def test_it_makes_paragraph_comment_buttons_real_focusable_buttons(
+def test_it_makes_paragraph_comment_controls_real_focusable_links(
     new_context: NewContext, log_in: LogIn, scene: Scene
 ) -> None:
     page = new_context().new_page()
     log_in(page, scene.account("reader"))
     page.goto(f"/works/{scene.ids['first']}/")
-    counted = page.get_by_role("button", name="1 comment on paragraph 2")
+    counted = page.get_by_role("link", name=re.compile(r"\(1 comment so far\)$"))
     expect(counted).to_be_visible()
-    assert counted.evaluate("b => b.tagName") == "BUTTON"
+    assert counted.evaluate("a => a.tagName") == "A"
     counted.focus()
     expect(counted).to_be_focused()
-    page.keyboard.press("Enter")  # Opens the paragraph's thread and fills in the field.
-    expect(page.locator("input[name=paragraph]").first).to_have_value("2")
-    empty = page.get_by_role("button", name="Comment on paragraph 3")
-    empty.focus()
-    expect(empty).to_be_focused()
-    page.keyboard.press("Space")
-    expect(page.locator("input[name=paragraph]").first).to_have_value("3")
+    page.keyboard.press("Enter")  # Opens the form under the paragraph, set to it.
+    expect(page.locator(".chapter-text input[name=paragraph]")).to_have_value("2")
+    expect(page.get_by_label(label("Comment")).first).to_be_focused()
+    third = page.locator(".chapter-text a.paragraph-comment-link[data-paragraph=p3]")
+    third.focus()
+    expect(third).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".chapter-text input[name=paragraph]")).to_have_value("3")
 
 
 def test_it_lets_the_keyboard_reach_the_reader_actions(

@@ -181,8 +181,8 @@ def add_comment(
         texts = paragraph_texts(chapter.html)
         if paragraph_id not in texts:
             raise ValidationError(
-                f"This chapter has no paragraph {data.paragraph}: leave Paragraph empty to "
-                "comment on the whole chapter."
+                f"This chapter has no paragraph {data.paragraph} (the chapter may have "
+                "changed): comment on the whole chapter, or on a paragraph it has now."
             )
         paragraph_snippet = snippet(texts[paragraph_id])
     status = CommentStatus.PUBLISHED

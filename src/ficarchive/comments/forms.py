@@ -38,13 +38,19 @@ class CommentForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
     """A new comment or a reply; guests also give a name and an email address."""
 
     text = _text_field()
+    # Set by the comment link beside a paragraph (the form then names the paragraph by its
+    # first words); empty for the whole chapter.
     paragraph = forms.IntegerField(
         label="Paragraph",
         required=False,
         min_value=1,
         max_value=1_000_000,
-        help_text="The number of the paragraph you comment on; leave empty for the whole chapter.",
-        error_messages={"invalid": "Paragraph must be a paragraph number, or empty."},
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid": "Paragraph must be a paragraph number, or empty.",
+            "min_value": "Paragraph must be a paragraph number, or empty.",
+            "max_value": "Paragraph must be a paragraph number, or empty.",
+        },
     )
     guest_name = forms.CharField(
         label="Name",

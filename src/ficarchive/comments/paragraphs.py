@@ -35,6 +35,29 @@ def opening_words(text: str, words: int = 12) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
+_PARAGRAPH_START = re.compile(r'<p\b[^>]*?\sid="p([1-9][0-9]*)"[^>]*>')
+
+
+def with_comment_controls(markup: str, href: str) -> str:
+    """Return stored chapter HTML with a comment link beside each numbered paragraph.
+
+    The link goes just before its paragraph, outside it (copying the paragraph copies no
+    control), to ``href`` followed by the paragraph's number (the comment form for that
+    paragraph, which works without JavaScript); its label names the paragraph by its first
+    words. ``href`` must already be escaped for an attribute value."""
+    texts = paragraph_texts(markup)
+
+    def control(match: re.Match[str]) -> str:
+        number = match.group(1)
+        words = html.escape(opening_words(texts.get(f"p{number}", ""), 6), quote=True)
+        return (
+            f'<a class="paragraph-comment-link" href="{href}{number}" data-paragraph="p{number}"'
+            f' aria-label="Comment on the paragraph “{words}”"></a>{match.group(0)}'
+        )
+
+    return _PARAGRAPH_START.sub(control, markup)
+
+
 def reanchor(anchors: dict[int, tuple[str, str]], markup: str) -> dict[int, str]:
     """Return {comment id: new paragraph id} for the anchored comments whose paragraph moved
     or went, given {comment id: (paragraph id, snippet)} and the chapter's new HTML.

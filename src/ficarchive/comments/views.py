@@ -10,17 +10,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ficarchive.accounts.models import User
 from ficarchive.comments import actions
 from ficarchive.comments.forms import CommentForm, EditCommentForm
 from ficarchive.comments.models import Comment
+from ficarchive.comments.paragraphs import opening_words, paragraph_texts
 from ficarchive.comments.threads import build_threads, visible_comments
 from ficarchive.core.forms import add_errors
 from ficarchive.core.numbers import parse_whole_number
 from ficarchive.moderation.guards import refuse_write
-from ficarchive.works.models import Chapter, Work
+from ficarchive.works.models import Chapter, CommentPermission, Work
 from ficarchive.works.views import NeedsLogin, readable_work
 
 
@@ -101,26 +103,52 @@ def _form_page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     return render(request, "comments/form_page.html", context)
 
 
-@require_POST
+def _paragraph_quote(chapter: Chapter, value: object) -> str:
+    """Return the first words of the chapter's paragraph numbered ``value`` ("" for none)."""
+    number = parse_whole_number(str(value or ""))
+    if number is None:
+        return ""
+    return opening_words(paragraph_texts(chapter.html).get(f"p{number}", ""))
+
+
+@require_http_methods(["GET", "POST"])
 def new_comment(request: HttpRequest, work_id: int) -> HttpResponse:
+    """Post a comment (POST); with GET, the form alone: the page the comment link beside a
+    paragraph leads to when JavaScript is off (``?chapter=<id>&paragraph=<number>``)."""
     try:
         work = readable_work(request, work_id)
     except NeedsLogin:
         return redirect(f"/login/?next=/works/{work_id}/")
-    raw = str(request.POST.get("chapter", ""))
+    data = request.POST if request.method == "POST" else request.GET
+    raw = str(data.get("chapter", ""))
     user = _user(request)
     chapters = Chapter.objects.filter(work=work)
     if not (user and work.is_created_by(user)):
         chapters = chapters.posted()
     number = parse_whole_number(raw)
     chapter = chapters.filter(pk=number).first() if number is not None else None
-    if chapter is None:
+    if chapter is None or work.is_draft:
         raise Http404("No such chapter.")
-    form = CommentForm(request.POST, guest=user is None)
-    if form.is_valid():
-        response = _add(request, work, chapter, form, None)
-        if response is not None:
-            return response
+    if request.method == "POST":
+        form = CommentForm(request.POST, guest=user is None)
+        if form.is_valid():
+            response = _add(request, work, chapter, form, None)
+            if response is not None:
+                return response
+        quote = _paragraph_quote(chapter, request.POST.get("paragraph"))
+    else:
+        try:
+            actions.check_may_comment(work, user, actions.work_creator_ids(work))
+        except ValidationError as error:
+            if user is None and work.comment_permission != CommentPermission.NOBODY:
+                return redirect("/login/?" + urlencode({"next": request.get_full_path()}))
+            return _refused(request, " ".join(error.messages), 403)
+        except PermissionDenied as error:
+            return _refused(request, str(error), 403)
+        quote = _paragraph_quote(chapter, request.GET.get("paragraph"))
+        form = CommentForm(
+            guest=user is None, initial={"paragraph": _number_or_none(quote, request)}
+        )
     return _form_page(
         request,
         {
@@ -131,8 +159,14 @@ def new_comment(request: HttpRequest, work_id: int) -> HttpResponse:
             "action": f"/works/{work.pk}/comments/",
             "button": "Comment",
             "chapter_field": True,
+            "paragraph_quote": quote,
         },
     )
+
+
+def _number_or_none(quote: str, request: HttpRequest) -> int | None:
+    """Return the paragraph number asked for in the query string when it names a paragraph."""
+    return parse_whole_number(str(request.GET.get("paragraph", ""))) if quote else None
 
 
 def reply(request: HttpRequest, comment_id: int) -> HttpResponse:

@@ -44,7 +44,9 @@ def _answer(
     if status == 403:
         return render(request, "kudos/refused.html", {"message": message}, status=403)
     messages.add_message(request, level, message)
-    return redirect(f"/works/{work_id}/#kudos")
+    # The box at the end of the work sends "at=end": the reader comes back to it.
+    anchor = "kudos-end" if request.POST.get("at") == "end" else "kudos"
+    return redirect(f"/works/{work_id}/#{anchor}")
 
 
 @require_POST

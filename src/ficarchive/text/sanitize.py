@@ -4,7 +4,9 @@ Allowed: the DESIGN.md list (p, br, em, strong, i, b, u, s, blockquote, hr, h1-h
 a, img, the table family, sup, sub, span, div, details/summary, ruby/rt/rp) plus pre and code
 (what Markdown code produces). Links keep ``href`` only for http, https and mailto URLs and
 always carry ``rel="nofollow noopener"``; images keep ``src`` only for http and https URLs.
-No ``style``, no ``class``, no event handlers, no ``id`` except the paragraph anchors
+No ``style``, no event handlers, no ``class`` but the alignment classes (``align-center``,
+``align-right``, ``align-justify``) that :mod:`ficarchive.text.align` writes from the
+writer's ``align``, ``text-align`` and ``<center>`` just before cleaning; no no ``id`` except the paragraph anchors
 ``id="p1"``, ``id="p2"``... that :func:`ficarchive.text.add_paragraph_ids` writes, so that
 rendered HTML passes through the sanitizer unchanged, and the footnote anchors of imported
 documents: ``id="fn1"``/``id="fnref1"`` (``en`` for endnotes) on links and list items, with
@@ -16,6 +18,8 @@ from __future__ import annotations
 import re
 
 import nh3
+
+from ficarchive.text.align import ALIGNABLE_TAGS, alignment_to_classes, keep_alignment_classes
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -40,6 +44,8 @@ ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
     "colgroup": frozenset({"span"}),
     "details": frozenset({"open"}),
 }
+for _tag in ALIGNABLE_TAGS:
+    ALLOWED_ATTRIBUTES[_tag] = ALLOWED_ATTRIBUTES.get(_tag, frozenset()) | {"class"}
 
 # Elements removed together with everything inside them.
 REMOVED_WITH_CONTENT: frozenset[str] = frozenset(
@@ -90,6 +96,8 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         return value if value in _DIR else None
     if attribute == "scope":
         return value if value in _SCOPE else None
+    if attribute == "class":
+        return keep_alignment_classes(value)
     if attribute == "reversed":
         return ""
     return value
@@ -123,6 +131,7 @@ def sanitize_html(markup: str) -> str:
     """
     if _SURROGATES.search(markup):
         markup = _SURROGATES.sub("", markup)
+    markup = alignment_to_classes(markup)
     cleaned = _clean_once(markup)
     for _ in range(_MAX_PASSES):
         again = _clean_once(cleaned)

@@ -164,7 +164,7 @@ def _apply_work_fields(work: Work, data: WorkInput) -> None:
     work.rating = data.rating
     work.language = (data.language or "en").strip()[:20]
     work.expected_chapters = data.expected_chapters
-    work.complete = data.complete
+    work.complete = data.complete or _reached_expected(work)
     work.restricted = data.restricted
     work.allow_guest_kudos = data.allow_guest_kudos
     work.comment_permission = data.comment_permission
@@ -226,6 +226,13 @@ def _check_creator(work: Work, user: User) -> None:
         raise PermissionDenied("Only the work's creators can change it.")
 
 
+def _reached_expected(work: Work) -> bool:
+    """Return True when the work's posted chapters reach the number its creators expect:
+    such a work is complete, as on AO3 ("3/3")."""
+    expected = work.expected_chapters
+    return expected is not None and expected > 0 and work.chapter_count >= expected
+
+
 def _refresh_totals(work: Work) -> None:
     """Recompute the work's posted word and chapter counts from its chapters."""
     totals = Chapter.objects.filter(work=work, posted=True).aggregate(
@@ -233,7 +240,11 @@ def _refresh_totals(work: Work) -> None:
     )
     work.word_count = totals["words"] or 0
     work.chapter_count = totals["chapters"]
-    work.save(update_fields=["word_count", "chapter_count", "revised_at"])
+    fields = ["word_count", "chapter_count", "revised_at"]
+    if not work.complete and _reached_expected(work):
+        work.complete = True
+        fields.append("complete")
+    work.save(update_fields=fields)
 
 
 def _check_pseuds(user: User, pseuds: Sequence[Pseud]) -> list[Pseud]:

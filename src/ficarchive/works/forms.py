@@ -99,7 +99,11 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
         max_value=10_000,
         help_text="Leave empty if you don't know yet (shown as “?”).",
     )
-    complete = forms.BooleanField(label="Complete", required=False)
+    complete = forms.BooleanField(
+        label="Complete",
+        required=False,
+        help_text="A work is also complete once its posted chapters reach the expected number.",
+    )
     restricted = forms.BooleanField(
         label="Only registered users can read this work", required=False
     )

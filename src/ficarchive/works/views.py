@@ -152,16 +152,33 @@ def work_list(request: HttpRequest) -> HttpResponse:
     return render(request, "works/work_list.html", listing_context(request, listing))
 
 
+def _stats(work: Work, chapters: list[Chapter]) -> dict[str, Any]:
+    """Return the words and chapters the work page shows: the posted ones, or for a draft
+    (nothing posted yet) the words and chapters its creator has written so far."""
+    if not work.is_draft:
+        return {"words": work.word_count, "chapters": work.chapters_label}
+    expected = work.expected_chapters
+    written = len(chapters)
+    shown = max(expected, written) if expected else None
+    return {
+        "words": sum(chapter.word_count for chapter in chapters),
+        "chapters": f"{written}/{shown if shown else '?'}",
+    }
+
+
 def _reading_context(request: HttpRequest, work: Work) -> dict[str, Any]:
     # The index needs titles and positions only; texts are loaded for the shown chapters.
     chapters = list(
-        _visible_chapters(work, request.user).only("pk", "work_id", "position", "title", "posted")
+        _visible_chapters(work, request.user).only(
+            "pk", "work_id", "position", "title", "posted", "word_count"
+        )
     )
     if not chapters:
         raise Http404("This work has no chapters you can read yet.")
     return {
         "work": work,
         "chapters": chapters,
+        "stats": _stats(work, chapters),
         "is_creator": work.is_created_by(request.user),
         "creators": work.creator_pseuds(),
     }

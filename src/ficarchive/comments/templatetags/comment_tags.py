@@ -1,5 +1,6 @@
 """{% chapter_comments chapter %}: a chapter's comments and the form to add one, on the work
-page. The comments of every chapter shown are read in one query per page."""
+page. The comments of every chapter shown are read in one query per page.
+{% chapter_text chapter %}: the chapter's text with a comment link beside each paragraph."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Any
 
 from django import template
 from django.core.paginator import Paginator
+from django.utils.safestring import SafeString, mark_safe
 
 from ficarchive.comments.forms import CommentForm
 from ficarchive.comments.models import Comment
-from ficarchive.comments.paragraphs import opening_words, paragraph_texts
+from ficarchive.comments.paragraphs import opening_words, paragraph_texts, with_comment_controls
 from ficarchive.comments.threads import Node, build_threads, count_shown, visible_comments
 from ficarchive.site.access import guest_comments_allowed
 from ficarchive.site.roles import is_moderator
@@ -54,6 +56,18 @@ def _paragraph_groups(chapter: Any, roots: list[Node]) -> list[dict[str, Any]]:
     ]
 
 
+@register.simple_tag(takes_context=True)
+def chapter_text(context: template.Context, chapter: Any) -> SafeString:
+    """Return the chapter's stored (sanitized) HTML, with a comment link beside each of its
+    paragraphs when the chapter takes comments."""
+    work = context["work"]
+    markup = str(chapter.html)
+    if work.is_draft or not chapter.posted or work.comment_permission == CommentPermission.NOBODY:
+        return mark_safe(markup)  # sanitized when it was stored
+    href = f"/works/{work.pk}/comments/?chapter={chapter.pk}&amp;paragraph="
+    return mark_safe(with_comment_controls(markup, href))  # the links are escaped
+
+
 @register.inclusion_tag("comments/chapter_comments.html", takes_context=True)
 def chapter_comments(context: template.Context, chapter: Any) -> dict[str, Any]:
     """Return the chapter's threads (chapter-wide ones paginated, paragraph ones grouped by
@@ -73,11 +87,12 @@ def chapter_comments(context: template.Context, chapter: Any) -> dict[str, Any]:
         permission == CommentPermission.ANYONE and (not guest or guest_comments_allowed())
     ) or (permission in (CommentPermission.ANYONE, CommentPermission.REGISTERED) and not guest)
     form = None
-    if can_comment and chapter.posted:
+    if can_comment and chapter.posted and not work.is_draft:
         form = CommentForm(guest=guest, auto_id=f"c{chapter.pk}-%s")
     return {
         "work": work,
         "chapter": chapter,
+        "whole": "chapter" if len(context.get("chapters") or ()) > 1 else "work",
         "count": count_shown(roots),
         "page": page,
         "paragraph_groups": _paragraph_groups(chapter, paragraph_roots),

@@ -6,13 +6,15 @@ mammoth then turns the document into plain semantic HTML (Heading 1/2 styles bec
 ``h2``, bold ``strong``, italic ``em``; images are left out and external files are never
 opened), and the HTML importer finds the chapters: headings, or paragraphs such as
 ``Chapter 1`` typed in bold. A paragraph in Word's *Title* style is the work's title; else
-the document properties' title.
+the document properties' title. A paragraph's own alignment (centred, right, justified) is
+kept as the archive's alignment class (see :mod:`ficarchive.text.align`).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from typing import Any
 
 import mammoth
@@ -39,7 +41,19 @@ p[style-name='Quote'] => blockquote > p:fresh
 p[style-name='Intense Quote'] => blockquote > p:fresh
 p[style-name='Block Text'] => blockquote > p:fresh
 p[style-name='Block Quotation'] => blockquote > p:fresh
+p.FicarchiveAlignCenter => p.align-center:fresh
+p.FicarchiveAlignRight => p.align-right:fresh
+p.FicarchiveAlignJustify => p.align-justify:fresh
 """
+# Word's paragraph justification values and the alignment kept for each ("left"/"start"
+# is the default). A paragraph without a style of its own gets the style id above, which
+# the style map turns into the alignment class.
+_JUSTIFICATION = {
+    b"center": b"Center", b"right": b"Right", b"end": b"Right",
+    b"both": b"Justify", b"distribute": b"Justify",
+}  # fmt: skip
+_PARAGRAPH_PROPERTIES = re.compile(rb"<w:pPr>(.*?)</w:pPr>", re.DOTALL)
+_JC = re.compile(rb"<w:jc\s+w:val=\"([A-Za-z]+)\"\s*/>")
 # mammoth's ids for notes and the links to them, and the ids the sanitizer keeps.
 _NOTE_ID = re.compile(r"(?P<kind>footnote|endnote)-(?P<ref>ref-)?(?P<number>[1-9][0-9]{0,3})")
 _NOTE_LINK = re.compile(r'href="#(?P<id>(?:fn|en)[1-9][0-9]{0,3})"')
@@ -138,6 +152,37 @@ def _no_images(image: Any) -> list[Any]:
     return []
 
 
+def _aligned_paragraph(match: re.Match[bytes]) -> bytes:
+    properties = match.group(1)
+    if b"<w:pStyle" in properties:
+        return match.group(0)
+    found = _JC.search(properties)
+    style = _JUSTIFICATION.get(found.group(1).lower()) if found else None
+    if style is None:
+        return match.group(0)
+    return b'<w:pPr><w:pStyle w:val="FicarchiveAlign' + style + b'"/>' + properties + b"</w:pPr>"
+
+
+def _with_alignment_styles(archive: SafeZip, data: bytes) -> bytes:
+    """Return the .docx with its centred, right-aligned and justified paragraphs (those
+    with no style of their own) given the style ids that STYLE_MAP turns into alignment
+    classes; ``data`` itself when no paragraph is aligned."""
+    document = archive.read(DOCUMENT)
+    if b"<w:jc " not in document:
+        return data
+    marked = _PARAGRAPH_PROPERTIES.sub(_aligned_paragraph, document)
+    if marked == document:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for name in archive.names():
+            # Every member's size was checked when the archive was opened.
+            copy.writestr(
+                name, marked if name == DOCUMENT else archive.zip.read(archive.infos[name])
+            )
+    return out.getvalue()
+
+
 def parse_docx(data: bytes, *, limits: ArchiveLimits = DEFAULT_LIMITS) -> ParsedWork:
     """Return the work in a .docx file. Raises ImportRejected for a damaged or unsafe file."""
     return parse_docx_archive(SafeZip(data, "DOCX", limits), data)
@@ -152,6 +197,7 @@ def parse_docx_archive(archive: SafeZip, data: bytes) -> ParsedWork:
         )
     _check_xml_parts(archive)
     properties = _core_properties(archive)
+    data = _with_alignment_styles(archive, data)
     try:
         result = mammoth.convert_to_html(
             io.BytesIO(data),

@@ -49,6 +49,7 @@ from ficarchive.formats.importers.structure import (
 )
 from ficarchive.formats.parsed import ParsedWork
 from ficarchive.text import RenderedText
+from ficarchive.text.align import alignment_class
 from ficarchive.text.scenebreak import is_scene_break
 
 BLOCK_TAGS: frozenset[str] = frozenset(
@@ -91,49 +92,68 @@ def _meaningful(nodes: Sequence[Node | str]) -> bool:
     return False
 
 
+def _alignment(node: Node) -> str:
+    """Return the alignment a wrapper gives the blocks inside it ("center", "right",
+    "justify"; "" for none), as :mod:`ficarchive.text.align` reads it."""
+    if node.tag == "center":
+        return "center"
+    return alignment_class(node.attrs).removeprefix("align-")
+
+
 def flatten_blocks(node: Node, out: list[Node] | None = None) -> list[Node]:
     """Return the top-level blocks of ``node``: block elements, and runs of loose inline
-    content as ``#run`` nodes, looking through wrapper elements."""
+    content as ``#run`` nodes, looking through wrapper elements. A block inside an aligned
+    wrapper (``<div align="right">``, ``<center>``) takes the wrapper's alignment unless
+    it has its own."""
     blocks: list[Node] = [] if out is None else out
     run: list[Node | str] = []
 
-    def flush() -> None:
+    def aligned(block: Node, align: str) -> Node:
+        if align and not _alignment(block):
+            block.attrs["align"] = align
+        return block
+
+    def flush(align: str) -> None:
         if _meaningful(run):
-            blocks.append(Node("#run", children=list(run)))
+            blocks.append(aligned(Node("#run", children=list(run)), align))
         run.clear()
 
-    stack: list[tuple[Node, int]] = [(node, 0)]
+    stack: list[tuple[Node, int, str]] = [(node, 0, _alignment(node))]
     # Iterative walk (documents nest wrappers deeply) in document order.
     while stack:
-        current, index = stack.pop()
+        current, index, align = stack.pop()
         if index >= len(current.children):
             if current.tag != "span":
-                flush()
+                flush(align)
             continue
-        stack.append((current, index + 1))
+        stack.append((current, index + 1, align))
         child = current.children[index]
         if isinstance(child, str):
             run.append(child)
         elif child.tag in SKIPPED_TAGS:
             continue
         elif child.tag in BLOCK_TAGS or NOTES_CLASS in child.classes:
-            flush()
-            blocks.append(child)
+            flush(align)
+            blocks.append(aligned(child, align))
         elif child.tag in CONTAINER_TAGS and _has_block(child):
-            flush()
-            stack.append((child, 0))
+            flush(align)
+            stack.append((child, 0, _alignment(child) or align))
         elif child.tag in CONTAINER_TAGS and child.tag not in ("span", "font"):
-            flush()
+            flush(align)
             if _meaningful([child]):
-                blocks.append(child)
+                blocks.append(aligned(child, align))
         else:
             run.append(child)
-    flush()
+    flush("")
     return blocks
 
 
 def _source(block: Node) -> str:
-    return inner_html(block) if block.tag == "#run" else outer_html(block)
+    if block.tag != "#run":
+        return outer_html(block)
+    if block.attrs.get("align"):  # loose text in an aligned wrapper keeps its alignment
+        return f'<div align="{block.attrs["align"]}">{inner_html(block)}</div>'
+    return inner_html(block)
 
 
 def _classify(node: Node) -> Block | None:

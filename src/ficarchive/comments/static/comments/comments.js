@@ -1,47 +1,75 @@
-// Paragraph comments: a count button after each paragraph with comments opens its thread;
-// any paragraph can be commented on. Without this file, the list "Comments on paragraphs"
-// and the Paragraph field do the same.
+// Paragraph comments. Beside each paragraph stands a comment link (written by the server,
+// outside the paragraph, so copying the paragraph copies no control); without this file it
+// leads to a page with the comment form for that paragraph. With it, the link opens the
+// chapter's comment form right under the paragraph, naming the paragraph by its first
+// words, and shows how many comments the paragraph has.
 (function () {
   "use strict";
   if (window.ficarchiveComments) return; // loaded once per chapter shown
   window.ficarchiveComments = true;
+
+  function firstWords(text, count) {
+    var words = text.trim().split(/\s+/);
+    return words.slice(0, count).join(" ") + (words.length > count ? "…" : "");
+  }
+
   document.querySelectorAll("section.comments[data-chapter]").forEach(function (section) {
     var chapter = section.closest("section.chapter");
-    var form = section.querySelector(".comment-form");
     if (!chapter) return;
-    var counts = {};
+    var groups = {};
     section.querySelectorAll(".paragraph-group[data-paragraph]").forEach(function (group) {
-      counts[group.getAttribute("data-paragraph")] = group;
-      group.classList.add("is-collapsed");
+      groups[group.getAttribute("data-paragraph")] = group;
     });
-    chapter.querySelectorAll(".chapter-text p[id]").forEach(function (paragraph) {
-      var id = paragraph.id;
-      if (!/^p[1-9][0-9]*$/.test(id)) return;
-      var group = counts[id];
-      var count = group ? parseInt(group.getAttribute("data-count"), 10) || 0 : 0;
-      if (!group && !form) return;
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "paragraph-comment-button";
-      button.textContent = count ? "💬 " + count : "💬";
-      button.setAttribute("aria-label", count
-        ? count + " comment" + (count === 1 ? "" : "s") + " on paragraph " + id.slice(1)
-        : "Comment on paragraph " + id.slice(1));
-      button.addEventListener("click", function () {
-        if (group) {
-          group.classList.toggle("is-collapsed");
-          group.scrollIntoView({ behavior: "smooth", block: "nearest" });
-        }
-        if (form && (!group || !group.classList.contains("is-collapsed"))) {
-          var field = form.querySelector("input[name=paragraph]");
-          if (field) field.value = id.slice(1);
-          if (!group) {
-            var text = form.querySelector("textarea");
-            if (text) text.focus();
-          }
-        }
+    var form = section.querySelector(".comment-form");
+    var field = form && form.querySelector("input[name=paragraph]");
+    var target = form && form.querySelector(".comment-target");
+    var text = form && form.querySelector("textarea");
+    var whole = null;
+    if (form && field && target && text) {
+      var home = form.parentNode;
+      var homeNext = form.nextSibling;
+      var wholeTarget = target.textContent;
+      whole = document.createElement("button");
+      whole.type = "button";
+      whole.className = "link-button comment-on-whole";
+      whole.textContent = "Comment" + wholeTarget + " instead";
+      whole.hidden = true;
+      form.querySelector(".form-actions").appendChild(whole);
+      whole.addEventListener("click", function () {
+        field.value = "";
+        target.textContent = wholeTarget;
+        whole.hidden = true;
+        form.classList.remove("is-paragraph-form");
+        home.insertBefore(form, homeNext);
+        text.focus();
       });
-      paragraph.appendChild(button);
+    }
+    chapter.querySelectorAll(".chapter-text a.paragraph-comment-link").forEach(function (link) {
+      var id = link.getAttribute("data-paragraph") || "";
+      if (!/^p[1-9][0-9]*$/.test(id)) return;
+      var group = groups[id];
+      if (group) {
+        var count = parseInt(group.getAttribute("data-count"), 10) || 0;
+        var badge = document.createElement("span");
+        badge.className = "paragraph-comment-count";
+        badge.textContent = String(count);
+        link.appendChild(badge);
+        link.setAttribute("aria-label", link.getAttribute("aria-label") +
+          " (" + count + " comment" + (count === 1 ? "" : "s") + " so far)");
+      }
+      if (!whole) return; // no form here (log in first): the link leads to its page
+      link.addEventListener("click", function (event) {
+        var paragraph = link.nextElementSibling;
+        if (!paragraph) return;
+        event.preventDefault();
+        field.value = id.slice(1);
+        target.textContent = " on the paragraph that begins “" +
+          firstWords(paragraph.textContent || "", 12) + "”";
+        whole.hidden = false;
+        form.classList.add("is-paragraph-form");
+        paragraph.parentNode.insertBefore(form, paragraph.nextSibling);
+        text.focus();
+      });
     });
   });
 })();
