@@ -7,6 +7,7 @@ import dataclasses
 import importlib.resources
 import io
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -601,3 +602,24 @@ def test_the_cli_explains_what_it_cannot_export(
 
     call_command("export", str(work.pk), "--format", "txt", "-o", str(output), "--include-drafts")
     assert "It rained under the dome." in output.read_text()
+
+
+# --- The writer's alignment ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["html", "epub"])
+def test_a_centred_line_stays_centred_in_a_download(author: User, fmt: str) -> None:
+    data = WorkInput(
+        warnings=["No Archive Warnings Apply"], title="Centred", text_format="html", fandoms=["F"]
+    )
+    work = post_work(author, data, _chapter('<p align="center">* * *</p><p>Prose.</p>'))
+    content = body(download(author, work, fmt))
+    if fmt == "epub":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = archive.namelist()
+            content = archive.read("OEBPS/style.css") + b"".join(
+                archive.read(name) for name in names if name.endswith(".xhtml")
+            )
+    text = content.decode()
+    assert re.search(r'<p class="align-center"( id="p1")?>\* \* \*</p>', text), text
+    assert ".align-center { text-align: center; }" in text

@@ -30,7 +30,7 @@ from ficarchive.tags.models import TagType
 from ficarchive.works.models import Chapter, Rating, Work
 
 # Bump when an exporter changes its output, so that cached files are made again.
-EXPORT_VERSION = "1"
+EXPORT_VERSION = "2"
 
 
 def downloads_dir() -> Path:

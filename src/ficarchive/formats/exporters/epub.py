@@ -26,6 +26,9 @@ dl.work-meta dd { margin-left: 1.5em; }
 blockquote { margin: 0.5em 1.5em; }
 .chapter-heading { margin-top: 1em; }
 .origin { font-size: 0.9em; margin-top: 2em; }
+.align-center { text-align: center; }
+.align-right { text-align: right; }
+.align-justify { text-align: justify; }
 """
 
 CONTAINER = """\

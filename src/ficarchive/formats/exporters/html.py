@@ -22,6 +22,9 @@ blockquote { margin: 0.5em 1.5em; }
 .chapter { border-top: 1px solid #999; margin-top: 2em; }
 .origin { font-size: 0.9em; color: #555; }
 img { max-width: 100%; height: auto; }
+.align-center { text-align: center; }
+.align-right { text-align: right; }
+.align-justify { text-align: justify; }
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:"
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
+from ficarchive.text.align import keep_alignment_classes
+
 VOID_TAGS: frozenset[str] = frozenset({"br", "hr", "img", "col", "wbr"})
 PHRASING_TAGS: frozenset[str] = frozenset(
     {"a", "em", "strong", "i", "b", "u", "s", "sup", "sub", "span", "code", "br", "img", "ruby",
@@ -205,6 +207,8 @@ def _attributes(tag: str, attrs: dict[str, str], parent: str) -> dict[str, str]:
             result = _number(value, 1, 1000)
         elif name == "open" and tag == "details":
             result = "open"
+        elif name == "class":
+            result = keep_alignment_classes(value)  # the writer's alignment (text/align.py)
         if result is not None:
             kept[name] = result
     return kept
