@@ -254,7 +254,7 @@ class ImportForm(PlainLabelsMixin, forms.Form):
         required=False,
         help_text=(
             "Plain text (.txt), Markdown (.md), HTML (.html, AO3 downloads too), EPUB (.epub) "
-            "or Word (.docx), up to 10 MB. Text files in UTF-8 or Windows-1252."
+            "or Word (.docx), up to 10 MB. Text files in any common encoding: the archive detects it and says which."
         ),
     )
     title = forms.CharField(
