@@ -254,7 +254,8 @@ class ImportForm(PlainLabelsMixin, forms.Form):
         required=False,
         help_text=(
             "Plain text (.txt), Markdown (.md), HTML (.html, AO3 downloads too), EPUB (.epub) "
-            "or Word (.docx), up to 10 MB. Text files in any common encoding: the archive detects it and says which."
+            "or Word (.docx), up to 10 MB. Text files in any common encoding: the archive "
+            "detects it and says which."
         ),
     )
     title = forms.CharField(
