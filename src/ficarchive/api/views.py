@@ -521,14 +521,7 @@ def update_chapter(call: Call, work_id: int, position: int) -> Result:
     _refuse_sanctioned(call)
     work = _own_work(call, work_id)
     chapter = _chapter(call, work, position)
-    base = work_actions.ChapterInput(
-        text=chapter.text,
-        text_format=chapter.text_format,
-        title=chapter.title,
-        summary=chapter.summary,
-        notes=chapter.notes,
-        end_notes=chapter.end_notes,
-    )
+    base = work_actions.ChapterInput.of(chapter)
     chapter = work_actions.update_chapter(call.member, chapter, _chapter_input(call.body, base))
     return 200, out.chapter_json(chapter, text=True)
 

@@ -3,6 +3,8 @@ by the chapter-writing actions of `works`."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -29,13 +31,6 @@ def restore_version(user: User, chapter: Chapter, number: int) -> Chapter:
         raise ValidationError(
             f"This chapter has no version {number} (it may have been dropped as too old)."
         )
-    content = version.content()
-    data = work_actions.ChapterInput(
-        text=content.text,
-        text_format=content.text_format,
-        title=content.title,
-        summary=content.summary,
-        notes=content.notes,
-        end_notes=content.end_notes,
-    )
+    # A version holds exactly a ChapterInput's fields: the chapter's sources.
+    data = work_actions.ChapterInput(**asdict(version.content()))
     return work_actions.update_chapter(user, chapter, data, restored_from=number)

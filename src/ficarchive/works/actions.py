@@ -79,6 +79,18 @@ class ChapterInput:
     notes: str = ""
     end_notes: str = ""
 
+    @classmethod
+    def of(cls, chapter: Chapter) -> ChapterInput:
+        """Return the chapter's sources as they are now (the base of a partial update)."""
+        return cls(
+            text=chapter.text,
+            text_format=chapter.text_format,
+            title=chapter.title,
+            summary=chapter.summary,
+            notes=chapter.notes,
+            end_notes=chapter.end_notes,
+        )
+
 
 def pipeline_format(value: str) -> PipelineFormat:
     """Return a stored text format as the text pipeline's format, or raise ValidationError."""
