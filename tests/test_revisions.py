@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import zlib
-from dataclasses import fields
+from dataclasses import fields as dataclass_fields
 from datetime import timedelta
 from pathlib import Path
 
@@ -469,4 +469,6 @@ def test_imported_files_keep_their_source_and_read_the_same(
 
 def test_a_version_holds_exactly_the_fields_of_a_chapter_input() -> None:
     # restore_version turns a version's content into a ChapterInput field for field.
-    assert [f.name for f in fields(ChapterContent)] == [f.name for f in fields(ChapterInput)]
+    assert [f.name for f in dataclass_fields(ChapterContent)] == [
+        f.name for f in dataclass_fields(ChapterInput)
+    ]
