@@ -7,7 +7,7 @@ leaves the old state and never half of the new one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +18,7 @@ from django.utils import timezone
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.comments.actions import reanchor_paragraph_comments
 from ficarchive.moderation.sanctions import check_active
+from ficarchive.revisions.models import ChapterContent
 from ficarchive.revisions.versions import keep_baseline, record_version
 from ficarchive.search.index import reindex_work, remove_work
 from ficarchive.site.access import check_may_post
@@ -81,15 +82,9 @@ class ChapterInput:
 
     @classmethod
     def of(cls, chapter: Chapter) -> ChapterInput:
-        """Return the chapter's sources as they are now (the base of a partial update)."""
-        return cls(
-            text=chapter.text,
-            text_format=chapter.text_format,
-            title=chapter.title,
-            summary=chapter.summary,
-            notes=chapter.notes,
-            end_notes=chapter.end_notes,
-        )
+        """Return the chapter's sources as they are now (the base of a partial update): the
+        fields a version keeps (tests/test_revisions.py keeps the two lists equal)."""
+        return cls(**asdict(ChapterContent.of(chapter)))
 
 
 def pipeline_format(value: str) -> PipelineFormat:
