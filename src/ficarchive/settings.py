@@ -105,6 +105,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ficarchive.core.context_processors.site",
                 "ficarchive.notifications.context_processors.inbox",
+                # Last: on a page the page cache may store, forms carry a placeholder token.
+                "ficarchive.core.pagecache.csrf_placeholder",
             ],
         },
     },
@@ -166,6 +168,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
+
+# Guests' work pages and listings served from memory (core/pagecache.py): on or off, and
+# each app server process's room for them.
+PAGE_CACHE = envbool("PAGE_CACHE", True)
+PAGE_CACHE_MB = envint("PAGE_CACHE_MB", 64)
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

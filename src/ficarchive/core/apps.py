@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ficarchive.core import proxies  # noqa: F401 (registers the deploy check)
+        from ficarchive.core import invalidation, proxies  # noqa: F401 (registers the deploy check)
+
+        invalidation.connect()

@@ -12,6 +12,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from ficarchive.accounts.models import User
+from ficarchive.core.invalidation import work_changed
 from ficarchive.moderation.models import (
     DETAILS_MAX,
     ModerationLog,
@@ -148,6 +149,7 @@ def set_work_hidden(moderator: User, work: Work, hidden: bool, reason: str = "")
     check_active(moderator)
     _require_moderator(moderator)
     Work.objects.filter(pk=work.pk).update(hidden=hidden)
+    work_changed(work.pk)
     work.hidden = hidden
     label = target_label(TargetType.WORK, work)
     _log(moderator, "hide work" if hidden else "unhide work", label, reason, f"/works/{work.pk}/")

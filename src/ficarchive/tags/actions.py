@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 
+from ficarchive.core.invalidation import everything_changed
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.site.roles import forget_groups, group_names
 from ficarchive.tags.filtering import refresh_filter_tags, works_under
@@ -210,6 +211,7 @@ def make_synonym(wrangler: User, tag: Tag, canonical: Tag) -> Tag:
         )
     affected = works_under([tag.pk])
     Tag.objects.filter(merger=tag).update(merger=canonical)
+    everything_changed()
     have_children = set(canonical.child_links.values_list("child_id", flat=True))
     have_parents = set(canonical.parent_links.values_list("parent_id", flat=True))
     below_canonical = _related(canonical.pk, down=True)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ficarchive.works.models import Hit, Work
 
+WARMUP = "ficarchive.warmup"  # the environ key of core/warmup.py's requests, which count nothing
 KEEP_DAYS = 3
 PRUNE_CHANCE = 0.01  # share of new hits that also delete rows older than KEEP_DAYS
 
@@ -25,10 +26,18 @@ def visitor_key(request: HttpRequest) -> str:
     """Return a stable, anonymous key for the reader: their user id when logged in, else their
     address and browser. Hashed with the site's secret so the table holds no addresses."""
     if request.user.is_authenticated:
-        raw = f"user:{request.user.pk}"
-    else:
-        agent = request.META.get("HTTP_USER_AGENT", "")[:300]
-        raw = f"guest:{request.META.get('REMOTE_ADDR', '')}:{agent}"
+        return _hashed(f"user:{request.user.pk}")
+    return guest_visitor_key(
+        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_USER_AGENT", "")
+    )
+
+
+def guest_visitor_key(address: str, agent: str) -> str:
+    """The key of a guest reading from this address with this browser."""
+    return _hashed(f"guest:{address}:{agent[:300]}")
+
+
+def _hashed(raw: str) -> str:
     digest = hashlib.blake2b(raw.encode(), key=settings.SECRET_KEY.encode()[:64], digest_size=16)
     return digest.hexdigest()
 
@@ -36,16 +45,21 @@ def visitor_key(request: HttpRequest) -> str:
 def record_hit(request: HttpRequest, work: Work) -> bool:
     """Count this reader's view of the work if it is their first today. Creators reading their
     own work are not counted. Returns True when a hit was counted."""
-    if work.is_draft or work.is_created_by(request.user):
+    if work.is_draft or work.is_created_by(request.user) or request.META.get(WARMUP):
         return False
-    visitor = visitor_key(request)
-    today = timezone.now().date()
-    if Hit.objects.filter(work_id=work.pk, visitor=visitor, day=today).exists():
+    return count_guest_hit(work.pk, visitor_key(request), timezone.now().date())
+
+
+def count_guest_hit(work_id: int, visitor: str, today: dt.date) -> bool:
+    """Count a view of a work the reader did not create (a guest's, or a member's through
+    `record_hit`) if it is the visitor's first of the day. The page cache calls this for
+    pages it serves without Django."""
+    if Hit.objects.filter(work_id=work_id, visitor=visitor, day=today).exists():
         return False
     try:
         with transaction.atomic():
-            Hit.objects.create(work_id=work.pk, visitor=visitor, day=today)
-            Work.objects.filter(pk=work.pk).update(hit_count=F("hit_count") + 1)
+            Hit.objects.create(work_id=work_id, visitor=visitor, day=today)
+            Work.objects.filter(pk=work_id).update(hit_count=F("hit_count") + 1)
     except IntegrityError:
         return False  # the same reader's other request counted it a moment ago
     if random.random() < PRUNE_CHANCE:
