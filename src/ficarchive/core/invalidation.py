@@ -74,7 +74,7 @@ def _after_commit(slots: set[int]) -> None:
 
 def _changed(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     meta = sender._meta
-    if not meta.app_config.name.startswith("ficarchive.") or meta.label in UNSEEN:
+    if not sender.__module__.startswith("ficarchive.") or meta.label in UNSEEN:
         return
     update_fields = kwargs.get("update_fields")
     if meta.label == "accounts.User" and update_fields and set(update_fields) <= {"last_login"}:

@@ -196,6 +196,7 @@ class CsrfCookie:
         """The secret an answer sets in its cookie, if it sets one."""
         prefix = self.name + "="
         for name, value in headers:
+            value = value.lstrip()  # Django's Set-Cookie values start with a space
             if name.lower() == "set-cookie" and value.startswith(prefix):
                 return _valid_secret(value[len(prefix) :].split(";", 1)[0])
         return None

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ficarchive.core import versions
 from ficarchive.site.models import (
     DEFAULT_VERSIONS_KEPT,
     SignupMode,
@@ -127,11 +128,15 @@ def _token_seconds() -> int:
 
 
 def current() -> SiteConfig:
-    """Return the site settings (from the cache when it holds the current token)."""
-    token = cache.get(TOKEN_KEY)
+    """Return the site settings (from the cache when it holds the current token). The token
+    is read again at once when the page cache's versions say the archive changed (a saved
+    setting bumps them in every process), so no page is rendered with the old settings and
+    then cached as new."""
+    token_key = _token_key()
+    token = cache.get(token_key)
     if token is None:
         token = SiteSettings.objects.filter(pk=1).values_list("token", flat=True).first() or ""
-        cache.set(TOKEN_KEY, token, _token_seconds())
+        cache.set(token_key, token, _token_seconds())
     config = cache.get(CONFIG_KEY.format(token))
     # A version that takes effect later makes the cached copy stale then: read it again.
     if isinstance(config, SiteConfig) and not any(
@@ -140,7 +145,7 @@ def current() -> SiteConfig:
         return config
     config = load()
     if config.token != token:  # the token named a change that was rolled back
-        cache.set(TOKEN_KEY, config.token, _token_seconds())
+        cache.set(token_key, config.token, _token_seconds())
     cache.set(CONFIG_KEY.format(config.token), config, None)
     return config
 
@@ -156,4 +161,8 @@ def for_request(request: HttpRequest) -> SiteConfig:
 
 def changed(token: str) -> None:
     """Tell this process (and, with a shared cache, every server) about a new token."""
-    cache.set(TOKEN_KEY, token, _token_seconds())
+    cache.set(_token_key(), token, _token_seconds())
+
+
+def _token_key() -> str:
+    return f"{TOKEN_KEY}:{versions.store().read((versions.ALL,))}"
