@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bench.report import marked_sections
+
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -500,8 +502,14 @@ def write_report(results: dict[str, Any]) -> None:
             )
         lines.append("")
     # The load benchmark (bench/load.py) owns the section from its heading on: keep it.
-    kept = REPORT.read_text().partition("## Load: ")[2] if REPORT.exists() else ""
-    REPORT.write_text("\n".join(lines) + (f"\n## Load: {kept}" if kept else ""))
+    # bench/load.py owns the section from its heading on, and the other benchmarks their
+    # marked sections after it (bench/report.py): keep them.
+    text = REPORT.read_text() if REPORT.exists() else ""
+    kept = text.partition("## Load: ")[2]
+    tail = "" if kept else marked_sections(text)
+    REPORT.write_text(
+        "\n".join(lines) + (f"\n## Load: {kept}" if kept else "") + (f"\n{tail}" if tail else "")
+    )
 
 
 # --- Main ---------------------------------------------------------------------------------------

@@ -240,7 +240,7 @@ def test_personal_cookies_and_answers_that_set_cookies_are_not_shared(
 
 
 def test_settings_changes_show_at_once(app: Any, author: User) -> None:
-    from ficarchive.site.actions import save_settings, settings_input  # noqa: PLC0415
+    from ficarchive.site.actions import save_settings, settings_input
 
     make_work(author)
     guest = Visitor(app)
