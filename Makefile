@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test check lint typecheck migrations-check pytest bench bench-load cluster clean setup
+.PHONY: run serve test check lint typecheck migrations-check pytest bench bench-scale bench-pages bench-load cluster clean setup
 
 setup: $(STAMP)
 
@@ -49,12 +49,20 @@ pytest: $(STAMP)
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 
-## Scale benchmark (not in CI): builds archives of 10k, 100k and 1M works, measures over HTTP,
-## writes docs/benchmarks.md. Partial runs: make bench SIZES=10000 DB=postgres ARGS="--only work"
+## Every benchmark (not in CI), each writing its figures into docs/benchmarks.md: the scale
+## benchmark, guests' pages against nginx. Needs Debian's wrk and nginx for bench-pages.
+bench: bench-scale bench-pages
+
+## Scale benchmark: builds archives of 10k, 100k and 1M works, measures over HTTP.
+## Partial runs: make bench-scale SIZES=10000 DB=postgres ARGS="--only work"
 SIZES ?= 10000,100000,1000000
 DB ?= sqlite
-bench: $(STAMP)
+bench-scale: $(STAMP)
 	$(BIN)/python -m bench.run --sizes $(SIZES) --db $(DB) $(ARGS)
+
+## Guests' work pages and listings (page cache) against nginx on the same bytes (wrk).
+bench-pages: $(STAMP)
+	$(BIN)/python -m bench.pages
 
 ## The scale-out deployment on this machine (PostgreSQL at $(POSTGRES), Debian's nginx and
 ## redis-server): two app servers, two workers, nginx in front, until Ctrl-C (scripts/cluster.py).

@@ -1,7 +1,7 @@
 """The scale benchmark: build demo archives of 10,000, 100,000 and 1,000,000 works, serve each
 with `ficarchive serve` (gunicorn) and measure the pages readers use most over HTTP.
 
-    python -m bench.run                                   # everything on SQLite (make bench)
+    python -m bench.run                                   # everything on SQLite (make bench-scale)
     python -m bench.run --sizes 10000 --requests 200      # a quick run
     python -m bench.run --db postgres --sizes 100000      # PostgreSQL at 100,000 works
     python -m bench.run --only search                     # one case (see CASES)
@@ -435,7 +435,8 @@ def write_report(results: dict[str, Any]) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "The scale benchmark (`make bench`, `bench/run.py`) builds demo archives of 10,000,",
+        "The scale benchmark (`make bench-scale`, part of `make bench`; `bench/run.py`) builds",
+        "demo archives of 10,000,",
         "100,000 and 1,000,000 works with the bulk loader (`ficarchive demo --works N`), plus",
         f"one of {TEXT_SIZE:,} works with generated chapter text (`--text --max-words "
         f"{TEXT_MAX_WORDS}`) for",
