@@ -323,6 +323,7 @@ class _BuildAfterCommit:
 
     def __init__(self, work_id: int) -> None:
         self.work_id = work_id
+        self.done = False  # run (tests run callbacks without committing)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _BuildAfterCommit) and other.work_id == self.work_id
@@ -333,6 +334,7 @@ class _BuildAfterCommit:
     def __call__(self) -> None:
         from ficarchive.formats.tasks import build_download
 
+        self.done = True
         url = build_site_url()
         queue = build_download.using(priority=PRIORITY_CHANGED)
         for fmt in BUILD_ORDER:
@@ -360,7 +362,8 @@ def schedule_builds(
     callback = _BuildAfterCommit(instance.pk)
     connection = transaction.get_connection()
     if connection.in_atomic_block and any(
-        registered == callback for _, registered, *_ in connection.run_on_commit
+        registered == callback and not registered.done
+        for _, registered, *_ in connection.run_on_commit
     ):
         return
     transaction.on_commit(callback)
