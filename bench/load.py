@@ -37,6 +37,7 @@ from typing import Any
 import psycopg
 
 from bench.run import load_average, machine_line
+from bench.sections import with_marked_sections
 from scripts.cluster import ClusterError, Process, free_port, running_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -401,7 +402,7 @@ def write_report(results: dict[str, dict[str, Any]]) -> None:
     ]
     text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
     head = text.split(LOAD_HEADING, 1)[0].rstrip("\n")
-    REPORT.write_text(head + "\n\n" + "\n".join(lines))
+    REPORT.write_text(with_marked_sections(text, head + "\n\n" + "\n".join(lines)))
 
 
 def main() -> int:

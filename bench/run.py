@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bench.sections import with_marked_sections
+
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -500,8 +502,10 @@ def write_report(results: dict[str, Any]) -> None:
             )
         lines.append("")
     # The load benchmark (bench/load.py) owns the section from its heading on: keep it.
-    kept = REPORT.read_text().partition("## Load: ")[2] if REPORT.exists() else ""
-    REPORT.write_text("\n".join(lines) + (f"\n## Load: {kept}" if kept else ""))
+    old = REPORT.read_text() if REPORT.exists() else ""
+    kept = old.partition("## Load: ")[2]
+    page = "\n".join(lines) + (f"\n## Load: {kept}" if kept else "")
+    REPORT.write_text(with_marked_sections(old, page))
 
 
 # --- Main ---------------------------------------------------------------------------------------

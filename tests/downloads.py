@@ -26,11 +26,12 @@ def run_queued_builds() -> int:
     return ran
 
 
-def get_file(client: Client, url: str, **headers: Any) -> Any:
+def get_file(client: Client, url: str, **options: Any) -> Any:
     """Return the response to a download request once its file is built: a request, the
-    queued builds run, the request again (one request when the file was there)."""
-    response = client.get(url, headers=headers)
+    queued builds run, the request again (one request when the file was there). `options`
+    go to `client.get` (headers, secure)."""
+    response = client.get(url, **options)
     if response.status_code == 202:
         run_queued_builds()
-        response = client.get(url, headers=headers)
+        response = client.get(url, **options)
     return response
