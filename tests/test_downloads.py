@@ -47,9 +47,7 @@ XHTML = "{http://www.w3.org/1999/xhtml}"
 OPF = "{http://www.idpf.org/2007/opf}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 NO_JAVA = "no Java runtime for epubcheck (apt-get install default-jre-headless)"
-NO_PDF = (
-    "PDF export or pdftotext unavailable (pip install weasyprint; apt-get install poppler-utils)"
-)
+NO_PDF = "PDF export or pdftotext unavailable (pip install typst; apt-get install poppler-utils)"
 CHAPTER_TEXTS = [
     "<p>雨が降った。ドームの下で、誰も信じなかった。☔🌧️</p><p>First chapter's end.</p>",
     "<p>二番目の章。<ruby>漢<rt>かん</rt>字<rt>じ</rt></ruby>と絵文字 👩‍🚀🚀。</p><hr>"

@@ -54,7 +54,11 @@ PRIORITY_CHANGED = -10
 
 
 def downloads_dir() -> Path:
-    return Path(settings.DATA_DIR) / "downloads"
+    """Return the folder of cached files: ``FICARCHIVE_DOWNLOADS_DIR``, else
+    ``DATA_DIR/downloads``. Workers write it and app servers read it, so with several
+    machines it must be a folder they share."""
+    configured = str(getattr(settings, "DOWNLOADS_DIR", "") or "")
+    return Path(configured) if configured else Path(settings.DATA_DIR) / "downloads"
 
 
 def work_dir(work_id: int) -> Path:
@@ -139,7 +143,7 @@ _remembered: dict[str, str] = {}
 def remember_site_url(url: str) -> None:
     """Keep the address readers download from, for the worker's builds after a change when
     ``SITE_URL`` is not configured (the files' links, and so their names, depend on it)."""
-    data_dir = str(settings.DATA_DIR)
+    data_dir = str(downloads_dir())
     if _remembered.get(data_dir) == url:
         return
     try:
