@@ -247,13 +247,15 @@ def _get(port: int, path: str, accept: str) -> tuple[int, float, int]:
         connection.close()
 
 
-def _until_ready(port: int, path: str, accept: str, waits: list[float], limit: float) -> float:
-    """Ask for ``path`` every Retry-After seconds (at most 1 s here) until the file comes;
-    record each request's time in ``waits``; return the seconds until the file came."""
+def _until_ready(
+    port: int, path: str, accept: str, waits: list[tuple[float, str, int]], limit: float
+) -> float:
+    """Ask for ``path`` every half second until the file comes; record each request's time,
+    path and status in ``waits``; return the seconds until the file came."""
     started = time.perf_counter()
     while time.perf_counter() - started < limit:
         status, seconds, _ = _get(port, path, accept)
-        waits.append(seconds)
+        waits.append((seconds, path, status))
         if status == 200:
             return time.perf_counter() - started
         if status != 202:
@@ -290,7 +292,7 @@ def waits(port: int, scratch: Path, sizes: list[int]) -> dict[str, Any]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    request_waits: list[float] = []
+    request_waits: list[tuple[float, str, int]] = []
     ready: list[dict[str, Any]] = []
     try:
         for _ in range(120):
@@ -330,10 +332,14 @@ def waits(port: int, scratch: Path, sizes: list[int]) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(timeout=60)
+    longest = sorted(request_waits, reverse=True)[:5]
     return {
         "requests": len(request_waits),
-        "longest_wait": round(max(request_waits), 3),
-        "median_wait": round(statistics.median(request_waits), 3),
+        "longest_wait": round(longest[0][0], 3),
+        "median_wait": round(statistics.median(w for w, _, _ in request_waits), 3),
+        "longest_requests": [
+            {"seconds": round(w, 3), "path": path, "status": status} for w, path, status in longest
+        ],
         "novel_work_ids": novel_ids,
         "files": ready,
     }
@@ -425,9 +431,16 @@ def write_report(results: dict[str, Any]) -> None:
         lines += [
             "",
             f"Waits through `ficarchive serve --with-worker` (demo archive of 60 works plus the "
-            f"two novels): {wait['requests']} download requests, the longest answered in "
+            f"two novels; {wait.get('date', results['date'])}, load average "
+            f"{wait.get('load', results['load_start'])} at the start): {wait['requests']} "
+            "download requests, the longest answered in "
             f"**{wait['longest_wait'] * 1000:.0f} ms**, the median in "
-            f"{wait['median_wait'] * 1000:.0f} ms (target: none over 2 s). Time until each "
+            f"{wait['median_wait'] * 1000:.0f} ms (target: none over 2 s); the five longest: "
+            + ", ".join(
+                f"{r['seconds'] * 1000:.0f} ms ({r['status']} for {r['path']})"
+                for r in wait.get("longest_requests", [])
+            )
+            + ". Time until each "
             "file came (the worker was also building the 60 demo works' files, queued at a "
             "lower priority than readers' requests):",
             "",
@@ -455,6 +468,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8621)
     parser.add_argument("--skip-weasyprint", action="store_true")
     parser.add_argument("--skip-waits", action="store_true")
+    parser.add_argument(
+        "--only-waits",
+        action="store_true",
+        help="Measure the waits again and keep the build figures of the results file.",
+    )
     parser.add_argument("--scratch", default=None, help="Scratch folder (default: a new one).")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument(
@@ -471,14 +489,19 @@ def main() -> None:
         print(json.dumps(measure_build(int(words), renderer)))
         return
     sizes = [int(size) for size in options.sizes.split(",")]
-    results: dict[str, Any] = {
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": machine(),
-        "load_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "builds": builds(sizes, not options.skip_weasyprint, scratch / "django"),
-    }
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    if options.only_waits:
+        results: dict[str, Any] = json.loads(RESULTS.read_text())
+    else:
+        results = {
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": machine(),
+            "load_start": load,
+            "builds": builds(sizes, not options.skip_weasyprint, scratch / "django"),
+        }
     if not options.skip_waits:
-        results["waits"] = waits(options.port, scratch, sizes)
+        date = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        results["waits"] = waits(options.port, scratch, sizes) | {"date": date, "load": load}
     results["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     write_report(results)
