@@ -399,6 +399,7 @@ def findings(results: dict[str, Any]) -> list[str]:
         "to subsetting the large CJK fonts with fontTools; even with the subsetter it stays "
         "far from 20 s for the novel, so Typst was chosen. Its tagged PDF (accessibility) "
         "is kept: turning tags off saved no time measurable under this load.",
+        *results.get("notes", []),
         "- Figures were taken while other engineers' test suites ran (see the load "
         "averages); on a quiet machine every figure is lower (the issue's 58 s for "
         "WeasyPrint was measured quiet).",
@@ -497,6 +498,7 @@ def main() -> None:
     sizes = [int(size) for size in options.sizes.split(",")]
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     if options.only_waits:
+        # Keeps the builds and any "notes" (observations added by hand to the results file).
         results: dict[str, Any] = json.loads(RESULTS.read_text())
     else:
         results = {
