@@ -36,7 +36,7 @@ from typing import Any
 
 import psycopg
 
-from bench.report import marked_sections
+from bench.report import with_marked_sections
 from bench.run import load_average, machine_line
 from scripts.cluster import ClusterError, Process, free_port, running_cluster
 
@@ -402,9 +402,7 @@ def write_report(results: dict[str, dict[str, Any]]) -> None:
     ]
     text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
     head = text.split(LOAD_HEADING, 1)[0].rstrip("\n")
-    # The other benchmarks' sections follow this one (bench/report.py): keep them.
-    tail = marked_sections(text)
-    REPORT.write_text(head + "\n\n" + "\n".join(lines) + (f"\n{tail}" if tail else ""))
+    REPORT.write_text(with_marked_sections(text, head + "\n\n" + "\n".join(lines)))
 
 
 def main() -> int:

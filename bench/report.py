@@ -1,26 +1,26 @@
 """docs/benchmarks.md is written by several benchmarks: bench/run.py owns its head, bench/load.py
-the "Load" section after it, and the others (bench/pages.py, …) each own a section between the
-markers ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->`` at the end of the page, which every
+the "Load" section after it, and the others (bench/pages.py, bench/downloads.py, …) each own a
+section between the markers ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->``, which every
 writer keeps as it is."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
-FIRST_MARKER = "<!-- bench:"
+SECTION = re.compile(r"<!-- bench:([\w-]+) -->.*?<!-- /bench:\1 -->", re.DOTALL)
 
 
-def marked_sections(text: str) -> str:
-    """Return the page's marked sections (from the first marker to the end), or ""."""
-    start = text.find(FIRST_MARKER)
-    return text[start:] if start >= 0 else ""
-
-
-def without_marked_sections(text: str) -> str:
-    start = text.find(FIRST_MARKER)
-    return text[:start].rstrip("\n") + "\n" if start >= 0 else text
+def with_marked_sections(old: str, new: str) -> str:
+    """Return the page ``new`` with the marked sections of ``old`` that it lacks appended."""
+    missing = [
+        m.group(0) for m in SECTION.finditer(old) if f"<!-- bench:{m.group(1)} -->" not in new
+    ]
+    if not missing:
+        return new
+    return new.rstrip("\n") + "\n\n" + "\n\n".join(missing) + "\n"
 
 
 def write_section(name: str, body: str) -> None:

@@ -1,7 +1,7 @@
 """The scale benchmark: build demo archives of 10,000, 100,000 and 1,000,000 works, serve each
 with `ficarchive serve` (gunicorn) and measure the pages readers use most over HTTP.
 
-    python -m bench.run                                   # everything on SQLite (make bench-scale)
+    python -m bench.run                                   # everything on SQLite (make bench)
     python -m bench.run --sizes 10000 --requests 200      # a quick run
     python -m bench.run --db postgres --sizes 100000      # PostgreSQL at 100,000 works
     python -m bench.run --only search                     # one case (see CASES)
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.report import marked_sections
+from bench.report import with_marked_sections
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -435,8 +435,7 @@ def write_report(results: dict[str, Any]) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "The scale benchmark (`make bench-scale`, part of `make bench`; `bench/run.py`) builds",
-        "demo archives of 10,000,",
+        "The scale benchmark (`make bench`, `bench/run.py`) builds demo archives of 10,000,",
         "100,000 and 1,000,000 works with the bulk loader (`ficarchive demo --works N`), plus",
         f"one of {TEXT_SIZE:,} works with generated chapter text (`--text --max-words "
         f"{TEXT_MAX_WORDS}`) for",
@@ -503,14 +502,10 @@ def write_report(results: dict[str, Any]) -> None:
             )
         lines.append("")
     # The load benchmark (bench/load.py) owns the section from its heading on: keep it.
-    # bench/load.py owns the section from its heading on, and the other benchmarks their
-    # marked sections after it (bench/report.py): keep them.
-    text = REPORT.read_text() if REPORT.exists() else ""
-    kept = text.partition("## Load: ")[2]
-    tail = "" if kept else marked_sections(text)
-    REPORT.write_text(
-        "\n".join(lines) + (f"\n## Load: {kept}" if kept else "") + (f"\n{tail}" if tail else "")
-    )
+    old = REPORT.read_text() if REPORT.exists() else ""
+    kept = old.partition("## Load: ")[2]
+    page = "\n".join(lines) + (f"\n## Load: {kept}" if kept else "")
+    REPORT.write_text(with_marked_sections(old, page))
 
 
 # --- Main ---------------------------------------------------------------------------------------

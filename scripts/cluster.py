@@ -307,6 +307,8 @@ def running_cluster(
             FICARCHIVE_FORWARDED_ALLOW_IPS="127.0.0.1",
             FICARCHIVE_ALLOWED_HOSTS="127.0.0.1,localhost",
             FICARCHIVE_CSRF_TRUSTED_ORIGINS=proxy,
+            # Workers build download files that the app servers serve: one shared folder.
+            FICARCHIVE_DOWNLOADS_DIR=str(root / "downloads"),
             **(extra_env or {}),
         )
         cluster = Cluster(root=root, url=proxy, database_url=database_url, env=env)

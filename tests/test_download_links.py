@@ -16,6 +16,7 @@ from ficarchive.core.env import ConfigError, envurl
 from ficarchive.formats.downloads import export_bytes, export_document
 from ficarchive.works.models import Work
 from tests.conftest import make_work
+from tests.downloads import get_file
 
 pytestmark = pytest.mark.django_db
 
@@ -32,35 +33,37 @@ def work(author: User) -> Work:
 @override_settings(SITE_URL="", ALLOWED_HOSTS=["fics.example.org"])
 def test_a_download_links_back_through_the_requests_host(work: Work) -> None:
     client = Client(HTTP_HOST="fics.example.org")
-    html = body(client.get(f"/works/{work.pk}/download/html/", secure=True)).decode()
+    html = body(get_file(client, f"/works/{work.pk}/download/html/", secure=True)).decode()
     url = f"https://fics.example.org/works/{work.pk}/"
     assert f'<a href="{url}">{url}</a>' in html
-    txt = body(client.get(f"/works/{work.pk}/download/txt/", secure=True)).decode()
+    txt = body(get_file(client, f"/works/{work.pk}/download/txt/", secure=True)).decode()
     assert url in txt
 
 
 @override_settings(SITE_URL="", ALLOWED_HOSTS=["fics.example.org", "mirror.example.org"])
 def test_a_file_cached_for_one_host_is_not_served_to_another(work: Work) -> None:
-    first = body(Client(HTTP_HOST="fics.example.org").get(f"/works/{work.pk}/download/html/"))
-    second = body(Client(HTTP_HOST="mirror.example.org").get(f"/works/{work.pk}/download/html/"))
+    first = body(get_file(Client(HTTP_HOST="fics.example.org"), f"/works/{work.pk}/download/html/"))
+    second = body(
+        get_file(Client(HTTP_HOST="mirror.example.org"), f"/works/{work.pk}/download/html/")
+    )
     assert b"http://fics.example.org/works/" in first
     assert b"http://mirror.example.org/works/" in second
     assert b"fics.example.org" not in second
 
 
 def test_a_bad_host_gets_no_file(work: Work) -> None:
-    response = Client(HTTP_HOST="evil.example").get(f"/works/{work.pk}/download/html/")
+    response = get_file(Client(HTTP_HOST="evil.example"), f"/works/{work.pk}/download/html/")
     assert response.status_code == 400
 
 
 @override_settings(SITE_URL="https://archive.example/fics")
 def test_site_url_wins_over_the_request(work: Work) -> None:
     client = Client(HTTP_HOST="localhost")
-    epub = body(client.get(f"/works/{work.pk}/download/epub/"))
+    epub = body(get_file(client, f"/works/{work.pk}/download/epub/"))
     assert epub  # a zip: look inside through the exporter's document instead
     document = export_document(Work.objects.for_listing().get(pk=work.pk), include_drafts=False)
     assert document.work_url == f"https://archive.example/fics/works/{work.pk}/"
-    html = body(client.get(f"/works/{work.pk}/download/html/")).decode()
+    html = body(get_file(client, f"/works/{work.pk}/download/html/")).decode()
     assert f'href="https://archive.example/fics/works/{work.pk}/"' in html
     assert "localhost" not in html
 

@@ -20,6 +20,7 @@ from ficarchive.tags.actions import find_or_create_tags, grant_wrangling, make_s
 from ficarchive.tags.models import Tag, TagType
 from ficarchive.works.models import Work
 from tests.conftest import PASSWORD, hostile_corpus, make_work
+from tests.downloads import get_file
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +125,7 @@ def test_acquisition_entries_link_every_download(shelf: dict[str, Work]) -> None
     assert [t.term for t in entry.tags] == ["Cowboy Bebop", "No Archive Warnings Apply"]
     assert entry.id == f"http://testserver/works/{work.pk}/"
     # The download links really answer a guest with the file type they announce.
-    response = Client().get(acquisitions["application/epub+zip"])
+    response = get_file(Client(), acquisitions["application/epub+zip"])
     assert response.status_code == 200
     assert response["Content-Type"] == "application/epub+zip"
     # Dublin Core terms, read from the XML itself.

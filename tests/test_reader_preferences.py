@@ -45,6 +45,7 @@ from ficarchive.works.actions import (
 )
 from ficarchive.works.models import Work, WorkTag
 from tests.conftest import client_for, hostile_corpus, make_work
+from tests.downloads import get_file
 
 pytestmark = pytest.mark.django_db
 
@@ -112,8 +113,8 @@ def test_it_turns_the_notice_off_with_a_preference(author: User, reader: User) -
 
 def test_it_does_not_interrupt_downloads_feeds_and_the_api(author: User) -> None:
     work = make_work(author, rating="explicit", text="Downloaded words.", fandoms=("Trigun",))
-    download = Client().get(f"/works/{work.pk}/download/html/")
-    body = b"".join(download.streaming_content)  # type: ignore[attr-defined]
+    download = get_file(Client(), f"/works/{work.pk}/download/html/")
+    body = b"".join(download.streaming_content)
     assert download.status_code == 200 and b"Downloaded words." in body
     assert NOTICE not in body
     api = Client().get(f"/api/v1/works/{work.pk}/chapters/1/")

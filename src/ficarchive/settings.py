@@ -214,6 +214,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ficarchive <noreply@localhost>")
 # no request is at hand: notification email, and downloads built by the worker or the CLI
 # (a download built for a request links back through that request's host when this is unset).
 SITE_URL = envurl("SITE_URL")
+# The download files' cache (formats/downloads.py), written by the workers and read by the app
+# servers: with several machines, a folder they all share (NFS); "" is DATA_DIR/downloads.
+DOWNLOADS_DIR = env("DOWNLOADS_DIR")
 
 # Background tasks (notification email, fan-out to subscribers) are rows in the database,
 # run by `ficarchive worker` (or `ficarchive serve --with-worker`).

@@ -9,16 +9,25 @@ audience is ``posted`` (what readers get) or ``drafts`` (what creators get). A f
 once per version, atomically (temporary file + ``os.replace``), so concurrent requests never
 see half a file; writing a new version deletes the older ones, and deleting the work deletes
 its folder.
+
+Files are built by the worker, never in a request (a PDF of a long novel takes seconds):
+:func:`schedule_builds` (a ``post_save`` receiver of ``Work``, connected in ``apps.py``) queues
+the readers' files of a changed work once its transaction commits, and a request that finds
+its file missing queues it (:func:`request_build`) and answers "being prepared" at once
+(``formats.views``). A marker file ``.pending-<file name>`` beside the files stops repeated
+requests from queueing the same build again while it waits (for ``PENDING_SECONDS``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -27,14 +36,29 @@ from django.http import HttpRequest
 from ficarchive.core.env import private_dir
 from ficarchive.formats.exporters import FORMATS, ExportChapter, ExportFormat, ExportWork
 from ficarchive.tags.models import TagType
-from ficarchive.works.models import Chapter, Rating, Work
+from ficarchive.works.models import Chapter, Rating, Status, Work
+
+logger = logging.getLogger(__name__)
 
 # Bump when an exporter changes its output, so that cached files are made again.
-EXPORT_VERSION = "2"
+EXPORT_VERSION = "3"  # 3: PDF by Typst
+# A build queued this long ago and still not done is queued again by the next request (its
+# task was lost, or the queue is long).
+PENDING_SECONDS = 300
+# The order the worker builds a changed work's files in: the quick ones first.
+BUILD_ORDER = ("txt", "html", "epub", "pdf")
+# Task priorities (django-tasks: higher runs first; other tasks run at 0): a reader waiting
+# for a file comes before everything, the files of a work just changed after everything.
+PRIORITY_REQUESTED = 10
+PRIORITY_CHANGED = -10
 
 
 def downloads_dir() -> Path:
-    return Path(settings.DATA_DIR) / "downloads"
+    """Return the folder of cached files: ``FICARCHIVE_DOWNLOADS_DIR``, else
+    ``DATA_DIR/downloads``. Workers write it and app servers read it, so with several
+    machines it must be a folder they share."""
+    configured = str(getattr(settings, "DOWNLOADS_DIR", "") or "")
+    return Path(configured) if configured else Path(settings.DATA_DIR) / "downloads"
 
 
 def work_dir(work_id: int) -> Path:
@@ -109,6 +133,39 @@ def _site_url(given: str | None) -> str:
     return site_url() if given is None else given.rstrip("/")
 
 
+def _remembered_path() -> Path:
+    return downloads_dir() / ".site-url"
+
+
+_remembered: dict[str, str] = {}
+
+
+def remember_site_url(url: str) -> None:
+    """Keep the address readers download from, for the worker's builds after a change when
+    ``SITE_URL`` is not configured (the files' links, and so their names, depend on it)."""
+    data_dir = str(downloads_dir())
+    if _remembered.get(data_dir) == url:
+        return
+    try:
+        if _remembered_path().read_text(encoding="utf-8") != url:
+            _write_atomically(_remembered_path(), url.encode("utf-8"))
+    except FileNotFoundError:
+        _write_atomically(_remembered_path(), url.encode("utf-8"))
+    _remembered[data_dir] = url
+
+
+def build_site_url() -> str:
+    """Return the address the worker builds readers' files for after a change:
+    ``SITE_URL``, else the address readers last downloaded from, else ""."""
+    configured = site_url()
+    if configured:
+        return configured
+    try:
+        return _remembered_path().read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+
+
 def export_bytes(
     work: Work, fmt: str, *, include_drafts: bool, site_url: str | None = None
 ) -> bytes:
@@ -155,13 +212,29 @@ def _remove_older_versions(path: Path) -> None:
             other.unlink(missing_ok=True)
 
 
+def open_cached(
+    work: Work, fmt: str, *, include_drafts: bool, site_url: str | None = None
+) -> BinaryIO | None:
+    """Return the work's download in ``fmt`` for its current version, opened, or None when
+    it has not been built yet. Never a file of an older version.
+
+    ``work`` should come from ``Work.objects.for_listing()``: this then costs no query."""
+    path = cache_path(
+        work, FORMATS[fmt], include_drafts=include_drafts, site_url=_site_url(site_url)
+    )
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        return None
+
+
 def open_download(
     work: Work, fmt: str, *, include_drafts: bool, site_url: str | None = None
 ) -> BinaryIO:
-    """Return an open binary file of the work's download in ``fmt``, made if not cached; its
-    link back to the work starts with ``site_url`` (default: from settings). The site's
-    address is part of the cached file's version, so a file made for one address is never
-    served with another's link.
+    """Return an open binary file of the work's download in ``fmt``, built now if missing
+    (the worker's way; requests use :func:`open_cached`); its link back to the work starts
+    with ``site_url`` (default: from settings). The site's address is part of the cached
+    file's version, so a file made for one address is never served with another's link.
 
     ``work`` should come from ``Work.objects.for_listing()``: a cached file then costs no
     query at all, and a new one costs one."""
@@ -174,7 +247,130 @@ def open_download(
             data = export_bytes(work, fmt, include_drafts=include_drafts, site_url=base)
             _write_atomically(path, data)
             _remove_older_versions(path)
+            _marker(path).unlink(missing_ok=True)
     return path.open("rb")
+
+
+def _marker(path: Path) -> Path:
+    return path.parent / f".pending-{path.name}"
+
+
+def _claim_marker(marker: Path) -> bool:
+    """Create ``marker``; return False if a fresh one is there already (a build is queued)."""
+    private_dir(downloads_dir())
+    private_dir(marker.parent)
+    for _ in range(2):
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return True
+        except FileExistsError:
+            try:
+                age = time.time() - marker.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age < PENDING_SECONDS:
+                return False
+            marker.unlink(missing_ok=True)
+    return False
+
+
+def request_build(
+    work: Work, fmt: str, *, include_drafts: bool, site_url: str | None = None
+) -> bool:
+    """Queue the build of the work's file in ``fmt`` for a reader who asked for it, unless
+    one is queued already. Returns True if this call queued it."""
+    from ficarchive.formats.tasks import build_download
+
+    base = _site_url(site_url)
+    path = cache_path(work, FORMATS[fmt], include_drafts=include_drafts, site_url=base)
+    if not _claim_marker(_marker(path)):
+        return False
+    build_download.using(priority=PRIORITY_REQUESTED).enqueue(
+        work.pk, fmt, include_drafts=include_drafts, site_url=base
+    )
+    return True
+
+
+def build_file(work_id: int, fmt: str, *, include_drafts: bool, site_url: str) -> bool:
+    """Build the work's file in ``fmt`` for its current version if it is missing (the
+    worker's task). Readers' files are built only for posted works they can see. Returns
+    True if a file was written."""
+    work = Work.objects.for_listing().filter(pk=work_id).first()
+    if work is None or fmt not in FORMATS:
+        return False
+    if not include_drafts and (
+        work.status != Status.POSTED or work.hidden or work.chapter_count == 0
+    ):
+        return False
+    path = cache_path(work, FORMATS[fmt], include_drafts=include_drafts, site_url=site_url)
+    if path.exists():
+        _marker(path).unlink(missing_ok=True)
+        return False
+    started = time.perf_counter()
+    data = export_bytes(work, fmt, include_drafts=include_drafts, site_url=site_url)
+    _write_atomically(path, data)
+    _remove_older_versions(path)
+    _marker(path).unlink(missing_ok=True)
+    logger.info(
+        "Built %s of work %s (%d bytes) in %.1f s.",
+        path.name,
+        work_id,
+        len(data),
+        time.perf_counter() - started,
+    )
+    return True
+
+
+class _BuildAfterCommit:
+    """The on-commit callback that queues a changed work's files; equal for the same work,
+    so that a transaction saving a work several times queues its builds once."""
+
+    def __init__(self, work_id: int) -> None:
+        self.work_id = work_id
+        self.done = False  # run (tests run callbacks without committing)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _BuildAfterCommit) and other.work_id == self.work_id
+
+    def __hash__(self) -> int:
+        return hash(("build-downloads", self.work_id))
+
+    def __call__(self) -> None:
+        from ficarchive.formats.tasks import build_download
+
+        self.done = True
+        url = build_site_url()
+        queue = build_download.using(priority=PRIORITY_CHANGED)
+        for fmt in BUILD_ORDER:
+            if fmt in FORMATS:
+                queue.enqueue(self.work_id, fmt, include_drafts=False, site_url=url)
+
+
+def schedule_builds(
+    sender: type[Work],
+    instance: Work,
+    *,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
+    """post_save receiver of Work, the one place that starts builds after a change: every
+    action that changes what a work's files show saves the work's ``revised_at``. Queues
+    the readers' files of the work (each format) once the transaction commits; the task
+    skips what is built already, drafts and hidden works. Saves of other fields (counters)
+    and fixtures (``raw``) queue nothing."""
+    if raw or (update_fields is not None and "revised_at" not in update_fields):
+        return
+    if instance.status != Status.POSTED:
+        return
+    callback = _BuildAfterCommit(instance.pk)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        registered == callback and not registered.done
+        for _, registered, *_ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(callback)
 
 
 def delete_downloads(work_id: int) -> None:

@@ -29,7 +29,7 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("txt", "TXT", "txt", "text/plain; charset=utf-8", export_txt),
     ]
 }
-# PDF needs WeasyPrint and the system's Pango: offered only where they load.
+# PDF needs the typst package (a dependency): offered only where it is installed.
 if pdf_available():
     FORMATS["pdf"] = ExportFormat("pdf", "PDF", "pdf", "application/pdf", export_pdf)
 

@@ -443,15 +443,26 @@ def _serialize(items: list[_Node | str], out: list[str]) -> None:
         out.append(f"</{item.tag}>")
 
 
+# The repaired tree, for other writers than XHTML (the PDF's Typst markup).
+HtmlNode = _Node
+
+
+def fragment_tree(markup: str, *, inline: bool = False) -> list[_Node | str]:
+    """Return the HTML fragment ``markup`` parsed and repaired (see the module doc) as a list
+    of nodes and strings: what :func:`fragment_to_xhtml` serializes. Attributes are the
+    valid ones only (links absolute http, https or mailto; alignment classes)."""
+    builder = _TreeBuilder()
+    builder.feed(markup)
+    builder.close()
+    context = _Context(kind="phrasing" if inline else "flow")
+    return _fix_children(builder.root, context)
+
+
 def fragment_to_xhtml(markup: str, *, inline: bool = False) -> str:
     """Return the HTML fragment ``markup`` as well-formed, content-model-valid XHTML.
 
     The result is meant for a flow container such as ``<div>`` or ``<blockquote>``, or, with
     ``inline=True``, for a line such as ``<p>`` or ``<h1>``."""
-    builder = _TreeBuilder()
-    builder.feed(markup)
-    builder.close()
-    context = _Context(kind="phrasing" if inline else "flow")
     out: list[str] = []
-    _serialize(_fix_children(builder.root, context), out)
+    _serialize(fragment_tree(markup, inline=inline), out)
     return "".join(out)

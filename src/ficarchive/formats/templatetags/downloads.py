@@ -14,9 +14,13 @@ register = template.Library()
 
 @register.simple_tag
 def download_links(work: Work) -> SafeString:
-    """Return one link per download format this site offers, separated by " · "."""
+    """Return one link per download format this site offers, separated by " · ".
+
+    No ``download`` attribute: a file not built yet answers with a page that refreshes
+    itself until it is, which the browser must show, not save (the file itself comes with
+    ``Content-Disposition: attachment``)."""
     return format_html_join(
         " · ",
-        '<a href="/works/{}/download/{}/" download>{}</a>',
+        '<a href="/works/{}/download/{}/">{}</a>',
         ((work.pk, f.name, f.label) for f in FORMATS.values()),
     )
