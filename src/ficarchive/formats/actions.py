@@ -99,7 +99,8 @@ def chapter_input_from_parsed(chapter: ParsedChapter) -> actions.ChapterInput:
             end_notes=chapter.end_notes_source,
         )
     return actions.ChapterInput(
-        text=remove_paragraph_ids(chapter.html),
+        # Importers give pipeline output (sanitized), which is read by the fast scanner.
+        text=remove_paragraph_ids(chapter.html, sanitized=True),
         text_format=TextFormat.HTML,
         title=chapter.title,
         summary=chapter.summary,
