@@ -34,7 +34,8 @@ _CJK = re.compile(
     "\uf900-\ufaff\uff66-\uff9f\uffa0-\uffdc\U0001b000-\U0001b16f\U00020000-\U0003ffff]"
 )
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
-_SPACE_RUN = re.compile(r"[ \t\n\r\f]+")
+# Runs of spaces collapse to one space; only the runs that change are matched.
+_SPACE_RUN = re.compile(r"[ \t\n\r\f]{2,}|[\t\n\r\f]")
 _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 SCENE_BREAK_TEXT = "* * *"
 

@@ -18,6 +18,7 @@ ends that keep ordinary sloppy HTML flat are applied (a block start ends an open
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 MAX_NESTING = 100
 
@@ -63,6 +64,41 @@ _TOKEN = re.compile(
 )
 
 
+# Start tags that close nothing (the block ones only while no <p> is open): once the limit
+# is reached, a run of them is removed in one step (hostile documents repeat one of them
+# hundreds of thousands of times).
+_INLINE_NAMES = "b|i|u|s|em|strong|span|font|small|big|sup|sub|code|mark|q|cite|ins|del|abbr"
+_BLOCK_NAMES = "div|section|article|blockquote|center|aside|main|header|footer|nav|figure"
+_INLINE_START_RUN = re.compile(rf"(?:<(?:{_INLINE_NAMES})(?:\s[^<>\"']*)?>)+", re.IGNORECASE)
+_PLAIN_START_RUN = re.compile(
+    rf"(?:<(?:{_BLOCK_NAMES}|{_INLINE_NAMES})(?:\s[^<>\"']*)?>)+", re.IGNORECASE
+)
+_START_NAME = re.compile(r"<([a-zA-Z0-9]+)")
+
+
+_VOID_TAG = re.compile(r"<(?:br|hr|img|wbr|col)(?=[\s/>])[^<>]*>", re.IGNORECASE)
+# An element with only text in it (its end tag closes it whatever else is open).
+_INNERMOST = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)(?=[\s/>])[^<>]*>[^<]*</\1\s*>")
+_SHALLOW_PASSES = 4
+
+
+def _shallow(markup: str, max_depth: int) -> bool:
+    """Return True if ``markup`` certainly nests no deeper than ``max_depth`` (False: maybe).
+
+    Each pass removes the elements that hold only text; once few enough tags are left, the
+    depth is at most the tags left plus the passes made. Ordinary chapters (paragraphs with
+    emphasis, quotes, lists) pass in a few quick regular-expression passes."""
+    reduced = _VOID_TAG.sub("", markup)
+    for passes in range(1, _SHALLOW_PASSES + 1):
+        shorter = _INNERMOST.sub("", reduced)
+        if shorter.count("<") + passes <= max_depth:
+            return True
+        if len(shorter) == len(reduced):
+            return False
+        reduced = shorter
+    return False
+
+
 def _pop_to(stack: list[str], names: frozenset[str], boundary: frozenset[str]) -> None:
     for index in range(len(stack) - 1, -1, -1):
         name = stack[index]
@@ -78,6 +114,8 @@ def limit_nesting(markup: str, max_depth: int = MAX_NESTING) -> str:
     ``max_depth`` removed, with their end tags; unchanged when nothing nests that deep."""
     if markup.count("<") <= max_depth:
         return markup  # too few tags to nest that deep
+    if _shallow(markup, max_depth):
+        return markup
     stack: list[str] = []
     dropped: dict[str, int] = {}  # removed start tags whose end tags are still to come
     cuts: list[tuple[int, int]] = []  # (start, end) of each tag removed
@@ -91,6 +129,18 @@ def limit_nesting(markup: str, max_depth: int = MAX_NESTING) -> str:
                 break
             position = found.start()
             raw_end = None
+        if len(stack) >= max_depth:
+            next_tag = markup.find("<", position)
+            if next_tag < 0:
+                break
+            runs = _INLINE_START_RUN if "p" in stack else _PLAIN_START_RUN
+            run = runs.match(markup, next_tag)
+            if run is not None:
+                for name, count in Counter(_START_NAME.findall(run.group(0))).items():
+                    dropped[name.lower()] = dropped.get(name.lower(), 0) + count
+                cuts.append((run.start(), run.end()))
+                position = run.end()
+                continue
         match = _TOKEN.search(markup, position)
         if match is None:
             break
