@@ -121,8 +121,7 @@ def import_parsed_work(
     data = work_input_from_parsed(parsed, title=title)
     chapters = [chapter_input_from_parsed(c) for c in parsed.chapters]
     work = actions.post_work(user, data, chapters[0], draft=draft)
-    for chapter in chapters[1:]:
-        actions.add_chapter(user, work, chapter, draft=draft)
+    actions.add_chapters(user, work, chapters[1:], draft=draft)
     if not draft:
         _keep_file_dates(work, parsed)
     work.refresh_from_db()

@@ -263,6 +263,8 @@ def new_work(request: HttpRequest) -> HttpResponse:
             fmt = work_form.cleaned_data["text_format"]
             intent = request.POST.get("intent", "post")
             if intent == "preview":
+                if refused := refuse_write(request, "preview"):
+                    return refused
                 preview = _preview(work_form, chapter_form)
             else:
                 token = submissions.token_from(request.POST)
@@ -373,6 +375,8 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
             intent = request.POST.get("intent", "post")
             data = form.chapter_input()
             if intent == "preview":
+                if refused := refuse_write(request, "preview"):
+                    return refused
                 preview = {
                     "chapter_title": data.title,
                     "chapter": render_text(data.text, actions.pipeline_format(data.text_format)),
