@@ -196,7 +196,7 @@ def test_markdown_fast_path_renders_what_markdown_it_renders(index: int) -> None
 def test_paragraph_numbering_fast_path_agrees_with_the_scan() -> None:
     for text in _documents():
         for fmt in ("text", "markdown", "html"):
-            markup = render_text(text, fmt, paragraph_ids=False).html  # type: ignore[arg-type]
+            markup = render_text(text, fmt, paragraph_ids=False).html
             fast = number_paragraphs_and_count(markup, paragraph_ids=True)
             scan = _scan_sanitized(markup)
             rewritten, written = _rewrite_paragraph_ids(markup, scan, number=True)

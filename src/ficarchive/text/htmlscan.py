@@ -36,6 +36,14 @@ _CJK = re.compile(
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # Runs of spaces collapse to one space; only the runs that change are matched.
 _SPACE_RUN = re.compile(r"[ \t\n\r\f]{2,}|[\t\n\r\f]")
+
+
+def _may_collapse(line: str) -> bool:
+    """Return True if ``line`` has a run of spaces to collapse (substring tests are much
+    faster than the regular expression on long paragraphs that have none)."""
+    return "  " in line or "\n" in line or "\t" in line or "\r" in line or "\f" in line
+
+
 _EXTRA_BLANK_LINES = re.compile(r"\n{3,}")
 SCENE_BREAK_TEXT = "* * *"
 
@@ -86,7 +94,9 @@ class _Collector:
     def _end_line(self) -> None:
         # Whitespace collapses once per line rather than once per text event.
         line = "".join(self._parts)
-        self._lines.append(_SPACE_RUN.sub(" ", line) if self._collapse else line)
+        if self._collapse and _may_collapse(line):
+            line = _SPACE_RUN.sub(" ", line)
+        self._lines.append(line)
         self._parts = []
 
     def _flush(self) -> None:
@@ -335,7 +345,8 @@ _NESTABLE_IN_P = re.compile(r"<(?:table|button|object|applet|marquee|svg|math)[\
 _BREAKING_TAG = re.compile(
     r"</?(?:" + "|".join(sorted(BLOCK_TAGS, key=len, reverse=True)) + r"|br)(?=[\s/>])[^>]*>"
 )
-_PARAGRAPH_ELEMENT = re.compile(r"<p(?=[\s/>])([^>]*)>(.*?)</p>", re.DOTALL)
+# The content is matched as "[^<]*(?:<(?!/p>)[^<]*)*" (unrolled), faster than a lazy ".*?".
+_PARAGRAPH_ELEMENT = re.compile(r"<p(?=[\s/>])([^>]*)>([^<]*(?:<(?!/p>)[^<]*)*)</p>")
 
 
 def _count_sanitized_words(markup: str) -> int:

@@ -197,7 +197,8 @@ def _is_plain_block(block: str) -> bool:
 def _plain_paragraph(block: str) -> str:
     if "\n" not in block and is_scene_break(block):
         return "<hr>\n"
-    return "<p>" + html.escape(block) + "</p>\n"
+    # markdown-it escapes &, <, > and "; a plain block has only the quote of those.
+    return "<p>" + block.replace('"', "&quot;") + "</p>\n"
 
 
 def _parse_and_render(text: str) -> str:

@@ -26,8 +26,14 @@ def finish_work(work: ParsedWork) -> None:
     """Fill in what every importer derives from the chapters (suggested character names)."""
     if work.suggested_characters:
         return
-    text = "\n\n".join(html_to_text(chapter.html, sanitized=True) for chapter in work.chapters)
-    work.suggested_characters = suggest_character_names(text[:MAX_NAME_SCAN])
+    texts: list[str] = []
+    length = 0
+    for chapter in work.chapters:
+        if length >= MAX_NAME_SCAN:
+            break  # only the beginning is read: the rest need not be made text
+        texts.append(html_to_text(chapter.html, sanitized=True))
+        length += len(texts[-1]) + 2
+    work.suggested_characters = suggest_character_names("\n\n".join(texts)[:MAX_NAME_SCAN])
 
 
 def apply_language(work: ParsedWork, value: str) -> None:
