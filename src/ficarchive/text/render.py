@@ -47,6 +47,15 @@ def text_to_html(text: str) -> str:
     a ``<br>``, a scene-break line an ``<hr>``; everything else is escaped."""
     out: list[str] = []
     for block in _BLANK_LINES.split(text.strip()):
+        if "\n" not in block:  # the common one-line paragraph, without the loop below
+            line = block.strip()
+            if line:
+                out.append(
+                    "<hr>"
+                    if is_scene_break(line)
+                    else "<p>" + html.escape(line, quote=False) + "</p>"
+                )
+            continue
         lines: list[str] = []
         for raw_line in block.split("\n"):
             line = raw_line.strip()
