@@ -108,7 +108,9 @@ def record_first_versions(chapters: list[Chapter], author: User | None) -> None:
                 author=author,
                 word_count=chapter.word_count,
                 size=_size(content),
-                data=content.pack(),
+                # zlib's fastest level: an import packs up to 10 MB at once; on prose it is
+                # several times faster than level 6 for about a quarter more bytes.
+                data=content.pack(level=1),
             )
         )
     ChapterVersion.objects.bulk_create(versions, batch_size=100)

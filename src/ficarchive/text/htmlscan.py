@@ -50,7 +50,7 @@ SCENE_BREAK_TEXT = "* * *"
 
 def count_text_words(text: str) -> int:
     """Return the number of words in plain text, by the rule in this module's docstring."""
-    if not _CJK.search(text):
+    if text.isascii() or not _CJK.search(text):  # isascii: a fast answer for most text
         return len(text.split())
     words = 0
     for token in text.split():
