@@ -239,26 +239,31 @@ def nproc() -> str:
         return str(os.cpu_count())
 
 
-def measure(case: Case, runs: int) -> list[float]:
+def measure(case: Case, runs: int) -> tuple[list[float], list[float]]:
+    """Return the wall-clock seconds and the CPU seconds of this process for each run (on a
+    shared machine the CPU time is what the run would take alone, less any waiting on I/O)."""
     times: list[float] = []
+    cpu: list[float] = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         case.run()
         times.append(time.perf_counter() - start)
-    return times
+        cpu.append(time.process_time() - start_cpu)
+    return times, cpu
 
 
 def write_docs(results: dict[str, Any]) -> None:
     rows = [
-        "| Shape | Before (s) | Now, best of runs (s) | All runs (s) | Target (s) | |",
-        "|---|---:|---:|---|---:|---|",
+        "| Shape | Before (s) | Now, best of runs (s) | All runs (s) | Now, CPU (s) "
+        "| Target (s) | |",
+        "|---|---:|---:|---|---:|---:|---|",
     ]
     for row in results["cases"]:
         runs = ", ".join(f"{value:.2f}" for value in row["runs"])
         verdict = "met" if row["met"] else f"missed by {row['best'] - row['target']:.2f} s"
         rows.append(
             f"| {row['shape']} | {row['before']:.1f} | {row['best']:.2f} | {runs} | "
-            f"{row['target']:.0f} | {verdict} |"
+            f"{row['cpu_best']:.2f} | {row['target']:.0f} | {verdict} |"
         )
     section = "\n".join(
         [
@@ -273,7 +278,9 @@ def write_docs(results: dict[str, Any]) -> None:
             f"Machine: {results['nproc']} cores ({results['cpu']}); run {results['date']}; "
             f"load average {results['load_before']} before, {results['load_after']} after "
             "(the machine is shared with other jobs: a load above the core count slows every "
-            "figure here by about load ÷ cores).",
+            "figure here by about load ÷ cores). Met or missed is judged on the wall-clock "
+            "best; the CPU column is the process's own CPU time in its best run, about what "
+            "the case takes on an idle machine (the import also waits on SQLite's writes).",
             "",
             *rows,
             "",
@@ -312,7 +319,7 @@ def main(argv: list[str] | None = None) -> None:
         big = big_html()
         rows: list[dict[str, Any]] = []
         for case in cases(big):
-            times = measure(case, args.runs)
+            times, cpu = measure(case, args.runs)
             best = min(times)
             rows.append(
                 {
@@ -320,11 +327,15 @@ def main(argv: list[str] | None = None) -> None:
                     "before": case.before,
                     "best": round(best, 3),
                     "runs": [round(value, 3) for value in times],
+                    "cpu_best": round(min(cpu), 3),
                     "target": case.target,
                     "met": best <= case.target,
                 }
             )
-            print(f"{case.name}: best {best:.2f} s of {len(times)} (target {case.target} s)")
+            print(
+                f"{case.name}: best {best:.2f} s of {len(times)}, CPU {min(cpu):.2f} s "
+                f"(target {case.target} s)"
+            )
         results = {
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "nproc": nproc(),

@@ -228,3 +228,18 @@ def test_limit_nesting_flattens_past_the_limit_and_keeps_the_text() -> None:
     assert "words stay" in flat and flat.endswith("<p>after</p>")
     assert depth_of(sanitize_html(flat)) <= MAX_NESTING
     assert depth_of(sanitize_html("<i><b>" * 10_000 + "x")) <= MAX_NESTING
+
+
+def test_the_quick_bare_content_check_agrees_with_the_loop() -> None:
+    from ficarchive.text import render
+
+    samples = ["<p>a</p>\n<hr>\n<p>b</p>", "<p>a</p> tail", "lead <p>a</p>", "<em>x</em>"]
+    samples += [sanitize_html(text) for text in _documents()]
+    for markup in samples:
+        quick = render.has_bare_inline_content(markup)
+        original = render._PARAGRAPH_OR_RULE
+        try:
+            render._PARAGRAPH_OR_RULE = re.compile("(?!)")  # never matches: the loop decides
+            assert render.has_bare_inline_content(markup) == quick, markup[:80]
+        finally:
+            render._PARAGRAPH_OR_RULE = original

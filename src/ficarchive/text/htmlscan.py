@@ -346,7 +346,7 @@ _BREAKING_TAG = re.compile(
     r"</?(?:" + "|".join(sorted(BLOCK_TAGS, key=len, reverse=True)) + r"|br)(?=[\s/>])[^>]*>"
 )
 # The content is matched as "[^<]*(?:<(?!/p>)[^<]*)*" (unrolled), faster than a lazy ".*?".
-_PARAGRAPH_ELEMENT = re.compile(r"<p(?=[\s/>])([^>]*)>([^<]*(?:<(?!/p>)[^<]*)*)</p>")
+PARAGRAPH_ELEMENT = re.compile(r"<p(?=[\s/>])([^>]*)>([^<]*(?:<(?!/p>)[^<]*)*)</p>")
 
 
 def _count_sanitized_words(markup: str) -> int:
@@ -382,7 +382,7 @@ def _number_sanitized(markup: str, *, number: bool) -> tuple[str, int]:
             return match.group(0)
         return _paragraph_tag(attrs, None) + inner + "</p>"
 
-    return _PARAGRAPH_ELEMENT.sub(rewrite, markup), written
+    return PARAGRAPH_ELEMENT.sub(rewrite, markup), written
 
 
 def number_paragraphs_and_count(markup: str, *, paragraph_ids: bool) -> ParagraphScan:

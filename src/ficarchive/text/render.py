@@ -14,7 +14,12 @@ from typing import Literal, get_args
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ficarchive.text.htmlscan import BLOCK_TAGS, html_to_text, number_paragraphs_and_count
+from ficarchive.text.htmlscan import (
+    BLOCK_TAGS,
+    PARAGRAPH_ELEMENT,
+    html_to_text,
+    number_paragraphs_and_count,
+)
 from ficarchive.text.normalize import (
     fix_apostrophes,
     normalize_text,
@@ -411,8 +416,13 @@ def wrap_bare_inline_content(markup: str) -> str:
     return "".join(out)
 
 
+_PARAGRAPH_OR_RULE = re.compile(PARAGRAPH_ELEMENT.pattern + r"|<hr>")
+
+
 def has_bare_inline_content(markup: str) -> bool:
     """Return True if sanitized markup has text or inline elements outside any block."""
+    if not _PARAGRAPH_OR_RULE.sub("", markup).strip():
+        return False  # nothing but paragraphs and rules (the common case, read in C)
     depth = 0
     position = 0
     for match in _SANITIZED_TAG.finditer(markup):
