@@ -243,3 +243,13 @@ def test_the_quick_bare_content_check_agrees_with_the_loop() -> None:
             assert render.has_bare_inline_content(markup) == quick, markup[:80]
         finally:
             render._PARAGRAPH_OR_RULE = original
+
+
+def test_markdown_blocks_without_the_inline_pass_are_the_same_blocks(monkeypatch: Any) -> None:
+    from ficarchive.text import render
+
+    texts = [text.replace("\r", "") for text in _documents()]
+    texts.append("# One\n\nText *with* [links](http://x.example).\n\n## Two\n\n~~~\ncode\n~~~")
+    quick = [render.markdown_blocks(text) for text in texts]
+    monkeypatch.setattr(render, "_MARKDOWN_BLOCKS", render._MARKDOWN)
+    assert quick == [render.markdown_blocks(text) for text in texts]

@@ -90,6 +90,10 @@ def _make_markdown() -> MarkdownIt:
 
 
 _MARKDOWN = _make_markdown()
+# The same parser without the inline pass, for the block structure alone (markdown_blocks):
+# inline tokens keep their source text, and nothing inside them is parsed.
+_MARKDOWN_BLOCKS = _make_markdown()
+_MARKDOWN_BLOCKS.core.ruler.disable(["inline", "text_join"])
 _TILDE_FENCE = re.compile(r"^ {0,3}(~{3,})[ \t]*$")
 
 
@@ -504,7 +508,7 @@ def markdown_blocks(text: str) -> list[MarkdownBlock]:
     (for importers that split a document at headings)."""
     text = _unclosed_tilde_fences_to_breaks(text)
     text, runs, markers = _set_aside_long_runs(text)
-    tokens = _MARKDOWN.parse(text, {})
+    tokens = _MARKDOWN_BLOCKS.parse(text, {})
     blocks: list[MarkdownBlock] = []
     for index, token in enumerate(tokens):
         if token.level != 0 or token.nesting == -1 or token.map is None:
