@@ -253,3 +253,12 @@ def test_markdown_blocks_without_the_inline_pass_are_the_same_blocks(monkeypatch
     quick = [render.markdown_blocks(text) for text in texts]
     monkeypatch.setattr(render, "_MARKDOWN_BLOCKS", render._MARKDOWN)
     assert quick == [render.markdown_blocks(text) for text in texts]
+
+
+def test_a_shape_over_the_form_limit_is_refused_with_the_limit_named(author: User) -> None:
+    text = "<div>" * 200_000 + "deep"  # 1,000,004 characters
+    response = client_for(author).post("/works/new/", work_form(text, "html"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "at most 510000 characters" in page or "at most 510,000 characters" in page
+    assert not Work.objects.exists() and not Chapter.objects.exists()
