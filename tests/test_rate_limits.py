@@ -64,6 +64,7 @@ def test_the_default_table_covers_every_action() -> None:
     assert set(LIMITS) == {
         "comment",
         "post_work",
+        "preview",
         "kudos",
         "report",
         "bookmark",

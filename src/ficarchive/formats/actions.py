@@ -99,7 +99,8 @@ def chapter_input_from_parsed(chapter: ParsedChapter) -> actions.ChapterInput:
             end_notes=chapter.end_notes_source,
         )
     return actions.ChapterInput(
-        text=remove_paragraph_ids(chapter.html),
+        # Importers give pipeline output (sanitized), which is read by the fast scanner.
+        text=remove_paragraph_ids(chapter.html, sanitized=True),
         text_format=TextFormat.HTML,
         title=chapter.title,
         summary=chapter.summary,
@@ -120,8 +121,7 @@ def import_parsed_work(
     data = work_input_from_parsed(parsed, title=title)
     chapters = [chapter_input_from_parsed(c) for c in parsed.chapters]
     work = actions.post_work(user, data, chapters[0], draft=draft)
-    for chapter in chapters[1:]:
-        actions.add_chapter(user, work, chapter, draft=draft)
+    actions.add_chapters(user, work, chapters[1:], draft=draft)
     if not draft:
         _keep_file_dates(work, parsed)
     work.refresh_from_db()

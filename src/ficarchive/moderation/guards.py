@@ -34,3 +34,14 @@ def refuse_write(request: HttpRequest, action: str) -> HttpResponse | None:
     except RateLimited as error:
         return rate_limited_response(request, error)
     return None
+
+
+def refuse_over_limit(request: HttpRequest, action: str) -> HttpResponse | None:
+    """Return a 429 page if `action` is over its rate limit (else record it), or None: for
+    what costs the server but writes nothing, such as a preview, which a suspended member
+    may still make."""
+    try:
+        check_rate(action, user=request.user, address=client_address(request))
+    except RateLimited as error:
+        return rate_limited_response(request, error)
+    return None

@@ -49,6 +49,12 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
         Limit("address", 30, HOUR),
     ),
     "post_work": (Limit("account", 10, HOUR), Limit("address", 20, HOUR)),
+    # Previewing renders up to a whole chapter without saving it (works/views.py).
+    "preview": (
+        Limit("account", 20, MINUTE),
+        Limit("account", 300, HOUR),
+        Limit("address", 600, HOUR),
+    ),
     "kudos": (Limit("account", 60, HOUR), Limit("address", 120, HOUR)),
     "report": (Limit("account", 10, HOUR), Limit("address", 20, HOUR)),
     "bookmark": (Limit("account", 60, HOUR), Limit("address", 120, HOUR)),
@@ -66,6 +72,7 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
 NOUNS = {
     "comment": "comments",
     "post_work": "works posted",
+    "preview": "previews",
     "kudos": "kudos",
     "report": "reports",
     "bookmark": "bookmarks",

@@ -34,10 +34,10 @@ class ChapterContent:
     notes: str = ""
     end_notes: str = ""
 
-    def pack(self) -> bytes:
-        """Return the content compressed for storage."""
+    def pack(self, level: int = 6) -> bytes:
+        """Return the content compressed for storage (``level``: zlib's, 1 fastest)."""
         raw = json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
-        return zlib.compress(raw.encode("utf-8"), 6)
+        return zlib.compress(raw.encode("utf-8"), level)
 
     @classmethod
     def unpack(cls, data: bytes | memoryview) -> ChapterContent:

@@ -91,6 +91,31 @@ def record_version(
     return version
 
 
+def record_first_versions(chapters: list[Chapter], author: User | None) -> None:
+    """Keep each of these chapters, just made and saved, as its first version: what
+    :func:`record_version` does for a new chapter, in one insert for all of them (an import
+    adds hundreds at once)."""
+    now = timezone.now()
+    versions = []
+    for chapter in chapters:
+        content = ChapterContent.of(chapter)
+        versions.append(
+            ChapterVersion(
+                chapter_id=chapter.pk,
+                number=1,
+                kind=VersionKind.SAVED,
+                created_at=now,
+                author=author,
+                word_count=chapter.word_count,
+                size=_size(content),
+                # zlib's fastest level: an import packs up to 10 MB at once; on prose it is
+                # several times faster than level 6 for about a quarter more bytes.
+                data=content.pack(level=1),
+            )
+        )
+    ChapterVersion.objects.bulk_create(versions, batch_size=100)
+
+
 def prune(chapter: Chapter) -> int:
     """Delete the chapter's oldest versions beyond the site's bound. Returns how many."""
     kept = versions_kept()

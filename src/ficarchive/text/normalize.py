@@ -86,6 +86,17 @@ def fix_apostrophes(text: str, *, markdown: bool = False) -> str:
     return _DOUBLED_QUOTE.sub('"', text)
 
 
+# Bytes an ASCII text may hold without a control character in it (tab and newline).
+_ASCII_ALLOWED = bytes([9, 10, *range(32, 127)])
+
+
+def _has_controls(text: str) -> bool:
+    if text.isascii():
+        # Deleting the allowed bytes is several times faster than searching a character class.
+        return bool(text.encode("ascii").translate(None, _ASCII_ALLOWED))
+    return _CONTROL.search(text) is not None
+
+
 def normalize_whitespace_and_controls(text: str) -> str:
     """Return text with \\n line endings, without control characters, in Unicode NFC.
 
@@ -93,11 +104,13 @@ def normalize_whitespace_and_controls(text: str) -> str:
     form feed and vertical tab become \\n; other C0/C1 controls (NUL included), DEL, stray
     byte-order marks and lone surrogates are removed. Tabs are kept.
     """
-    text = _LINE_ENDINGS.sub("\n", text)
+    if "\r" in text or "\u2028" in text or "\x85" in text:
+        text = _LINE_ENDINGS.sub("\n", text)
     if _PARAGRAPH_SEPARATOR in text:
         text = text.replace(_PARAGRAPH_SEPARATOR, "\n\n")
     text = text.replace("\f", "\n").replace("\v", "\n")
-    text = _CONTROL.sub("", text)
+    if _has_controls(text):
+        text = _CONTROL.sub("", text)
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
     return text

@@ -14,7 +14,12 @@ from typing import Literal, get_args
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ficarchive.text.htmlscan import BLOCK_TAGS, html_to_text, number_paragraphs_and_count
+from ficarchive.text.htmlscan import (
+    BLOCK_TAGS,
+    PARAGRAPH_ELEMENT,
+    html_to_text,
+    number_paragraphs_and_count,
+)
 from ficarchive.text.normalize import (
     fix_apostrophes,
     normalize_text,
@@ -47,6 +52,15 @@ def text_to_html(text: str) -> str:
     a ``<br>``, a scene-break line an ``<hr>``; everything else is escaped."""
     out: list[str] = []
     for block in _BLANK_LINES.split(text.strip()):
+        if "\n" not in block:  # the common one-line paragraph, without the loop below
+            line = block.strip()
+            if line:
+                out.append(
+                    "<hr>"
+                    if is_scene_break(line)
+                    else "<p>" + html.escape(line, quote=False) + "</p>"
+                )
+            continue
         lines: list[str] = []
         for raw_line in block.split("\n"):
             line = raw_line.strip()
@@ -76,6 +90,10 @@ def _make_markdown() -> MarkdownIt:
 
 
 _MARKDOWN = _make_markdown()
+# The same parser without the inline pass, for the block structure alone (markdown_blocks):
+# inline tokens keep their source text, and nothing inside them is parsed.
+_MARKDOWN_BLOCKS = _make_markdown()
+_MARKDOWN_BLOCKS.core.ruler.disable(["inline", "text_join"])
 _TILDE_FENCE = re.compile(r"^ {0,3}(~{3,})[ \t]*$")
 
 
@@ -136,13 +154,110 @@ def _scene_breaks_to_hr(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def markdown_to_html(text: str) -> str:
-    """Return HTML for normalized Markdown (CommonMark with tables and strikethrough; raw
-    HTML passes through to be sanitized later; scene-break lines become ``<hr>``)."""
-    text = _unclosed_tilde_fences_to_breaks(text)
+# A run of more delimiters than any emphasis, strikethrough or link needs. markdown-it pairs
+# each delimiter of a run (200,000 asterisks around one letter nest 100,000 elements deep)
+# and tries a link label at each "[", so long runs are set aside as literal text.
+MAX_DELIMITER_RUN = 15
+_LONG_RUN = re.compile(r"([*_~\[\]])\1{" + str(MAX_DELIMITER_RUN) + ",}")
+_RUN_ONLY_LINE = re.compile(r"[ \t]*([*_~])(?:[ \t]*\1)*[ \t]*")
+
+
+def _free_markers(text: str) -> tuple[str, str] | None:
+    """Return two private-use characters that do not occur in ``text`` (None if all do)."""
+    for code in range(0xE000, 0xE0FF, 2):
+        start, end = chr(code), chr(code + 1)
+        if start not in text and end not in text:
+            return start, end
+    return None
+
+
+def _set_aside_long_runs(text: str) -> tuple[str, list[str], tuple[str, str]]:
+    """Return ``text`` with each long run of one delimiter character replaced by a marker,
+    the runs in order, and the marker characters. A line that is only such a run (a
+    thematic break or a fence) keeps it."""
+    markers = _free_markers(text)
+    if markers is None or _LONG_RUN.search(text) is None:
+        return text, [], ("", "")
+    start, end = markers
+    runs: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        runs.append(match.group(0))
+        return f"{start}{len(runs) - 1}{end}"
+
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if _LONG_RUN.search(line) and not _RUN_ONLY_LINE.fullmatch(line):
+            lines[index] = _LONG_RUN.sub(replace, line)
+    return "\n".join(lines), runs, markers
+
+
+def _restore_long_runs(markup: str, runs: list[str], markers: tuple[str, str]) -> str:
+    if not runs:
+        return markup
+    start, end = markers
+    pattern = re.compile(f"{re.escape(start)}([0-9]+){re.escape(end)}")
+    return pattern.sub(lambda match: runs[int(match.group(1))], markup)
+
+
+# A line of a paragraph that Markdown leaves as it is: no character that starts inline
+# markup, no block marker at its start, no leading or trailing space (a hard break).
+_PLAIN_LINE = re.compile(
+    r"(?![-+=#>|*_~<]|\d{1,9}[.)](?:[ \t]|$))(?!\s)[^*_~\[\]<>&\\`|\n]*(?<!\s)"
+)
+_BLOCK_SEPARATOR = re.compile(r"\n(?:[ \t]*\n)+")
+
+
+def _is_plain_block(block: str) -> bool:
+    return all(_PLAIN_LINE.fullmatch(line) for line in block.split("\n"))
+
+
+def _plain_paragraph(block: str) -> str:
+    if "\n" not in block and is_scene_break(block):
+        return "<hr>\n"
+    # markdown-it escapes &, <, > and "; a plain block has only the quote of those.
+    return "<p>" + block.replace('"', "&quot;") + "</p>\n"
+
+
+def _parse_and_render(text: str) -> str:
     env: dict[str, object] = {}
     tokens = _scene_breaks_to_hr(_MARKDOWN.parse(text, env))
     return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, env))
+
+
+def _render_markdown(text: str) -> str:
+    """Return the HTML markdown-it makes of ``text``, writing paragraphs of plain prose
+    directly (markdown-it spends tens of microseconds on each block, which adds up to
+    seconds for a hundred thousand short paragraphs).
+
+    Only where no construct reaches across a blank line: a document with code fences, raw
+    HTML or link reference definitions is parsed whole."""
+    if "```" in text or "~~~" in text or "<" in text or "]:" in text:
+        return _parse_and_render(text)
+    blocks = _BLOCK_SEPARATOR.split(text.strip("\n"))
+    out: list[str] = []
+    pending: list[str] = []  # consecutive blocks that need markdown-it
+    for block in blocks:
+        if block.strip() and _is_plain_block(block):
+            if pending:
+                out.append(_parse_and_render("\n\n".join(pending)))
+                pending = []
+            out.append(_plain_paragraph(block))
+        else:
+            pending.append(block)
+    if pending:
+        out.append(_parse_and_render("\n\n".join(pending)))
+    return "".join(out)
+
+
+def markdown_to_html(text: str) -> str:
+    """Return HTML for normalized Markdown (CommonMark with tables and strikethrough; raw
+    HTML passes through to be sanitized later; scene-break lines become ``<hr>``). Runs of
+    more than MAX_DELIMITER_RUN of one delimiter (``*``, ``_``, ``~``, ``[``, ``]``) are
+    literal text."""
+    text = _unclosed_tilde_fences_to_breaks(text)
+    text, runs, markers = _set_aside_long_runs(text)
+    return _restore_long_runs(_render_markdown(text), runs, markers)
 
 
 # ---------------------------------------------------------------------- html
@@ -305,8 +420,13 @@ def wrap_bare_inline_content(markup: str) -> str:
     return "".join(out)
 
 
+_PARAGRAPH_OR_RULE = re.compile(PARAGRAPH_ELEMENT.pattern + r"|<hr>")
+
+
 def has_bare_inline_content(markup: str) -> bool:
     """Return True if sanitized markup has text or inline elements outside any block."""
+    if not _PARAGRAPH_OR_RULE.sub("", markup).strip():
+        return False  # nothing but paragraphs and rules (the common case, read in C)
     depth = 0
     position = 0
     for match in _SANITIZED_TAG.finditer(markup):
@@ -322,9 +442,14 @@ def has_bare_inline_content(markup: str) -> bool:
     return depth == 0 and bool(markup[position:].strip())
 
 
-def _clean_blocks(markup: str) -> str:
-    """Return sanitized markup with no bare text or inline elements at the top level."""
-    cleaned = sanitize_html(markup)
+def _clean_blocks(markup: str, *, sanitized: bool = False, blocks_only: bool = False) -> str:
+    """Return sanitized markup with no bare text or inline elements at the top level.
+
+    ``sanitized`` says ``markup`` is sanitizer output already; ``blocks_only`` that it has
+    nothing but blocks at the top level (the plain-text converter's output)."""
+    cleaned = markup if sanitized else sanitize_html(markup)
+    if blocks_only:
+        return cleaned
     for _ in range(_WRAP_PASSES):
         if not has_bare_inline_content(cleaned):
             break
@@ -345,13 +470,15 @@ def render_text(source: str, fmt: TextFormat, *, paragraph_ids: bool = True) -> 
     ``<p>`` with text gets ``id="pN"``; otherwise paragraph ids are removed.
     """
     if fmt == "text":
-        converted = _clean_blocks(text_to_html(normalize_text(source)))
+        converted = _clean_blocks(text_to_html(normalize_text(source)), blocks_only=True)
     elif fmt == "markdown":
-        html_source = markdown_to_html(normalize_text(source, markdown=True))
-        converted = _clean_blocks(_fix_text_nodes(sanitize_html(html_source)))
+        cleaned = sanitize_html(markdown_to_html(normalize_text(source, markdown=True)))
+        fixed = _fix_text_nodes(cleaned)
+        converted = _clean_blocks(fixed, sanitized=fixed is cleaned)
     elif fmt == "html":
         cleaned = sanitize_html(normalize_whitespace_and_controls(source))
-        converted = _clean_blocks(_fix_text_nodes(cleaned))
+        fixed = _fix_text_nodes(cleaned)
+        converted = _clean_blocks(fixed, sanitized=fixed is cleaned)
     else:
         raise ValueError(f"Unknown text format {fmt!r}: use one of {', '.join(TEXT_FORMATS)}.")
     if not converted.strip():
@@ -380,14 +507,15 @@ def markdown_blocks(text: str) -> list[MarkdownBlock]:
     """Return the top-level blocks of normalized Markdown ``text`` with their line ranges
     (for importers that split a document at headings)."""
     text = _unclosed_tilde_fences_to_breaks(text)
-    tokens = _MARKDOWN.parse(text, {})
+    text, runs, markers = _set_aside_long_runs(text)
+    tokens = _MARKDOWN_BLOCKS.parse(text, {})
     blocks: list[MarkdownBlock] = []
     for index, token in enumerate(tokens):
         if token.level != 0 or token.nesting == -1 or token.map is None:
             continue
         content = ""
         if token.type in ("paragraph_open", "heading_open") and index + 1 < len(tokens):
-            content = tokens[index + 1].content
+            content = _restore_long_runs(tokens[index + 1].content, runs, markers)
         kind = token.type.removesuffix("_open")
         if kind == "heading" and not content.strip():
             kind = "hr"  # a lone "#" is a scene break

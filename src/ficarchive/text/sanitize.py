@@ -20,6 +20,7 @@ import re
 import nh3
 
 from ficarchive.text.align import ALIGNABLE_TAGS, alignment_to_classes, keep_alignment_classes
+from ficarchive.text.nesting import limit_nesting
 
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
@@ -128,11 +129,16 @@ def sanitize_html(markup: str) -> str:
     always (removing a disallowed element can leave nesting that parses differently the
     next time), so the cleaner is applied until its output no longer changes; in the
     pathological case that it never settles, the text is returned escaped in a paragraph.
+    Elements nested deeper than :data:`ficarchive.text.nesting.MAX_NESTING` are flattened
+    into the element at that depth first (the parser's cost grows with the square of it).
     """
     if _SURROGATES.search(markup):
         markup = _SURROGATES.sub("", markup)
+    markup = limit_nesting(markup)
     markup = alignment_to_classes(markup)
     cleaned = _clean_once(markup)
+    if cleaned == markup:
+        return cleaned  # already clean: a second pass would give it back again
     for _ in range(_MAX_PASSES):
         again = _clean_once(cleaned)
         if again == cleaned:

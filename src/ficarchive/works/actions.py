@@ -19,7 +19,7 @@ from ficarchive.accounts.models import Pseud, User
 from ficarchive.comments.actions import reanchor_paragraph_comments
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.revisions.models import ChapterContent
-from ficarchive.revisions.versions import keep_baseline, record_version
+from ficarchive.revisions.versions import keep_baseline, record_first_versions, record_version
 from ficarchive.search.index import reindex_work, remove_work
 from ficarchive.site.access import check_may_post
 from ficarchive.subscriptions.actions import on_posted
@@ -390,6 +390,44 @@ def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = Fal
     reindex_work(work)
     on_posted(work, chapter)
     return chapter
+
+
+@transaction.atomic
+def add_chapters(
+    user: User, work: Work, chapters: Sequence[ChapterInput], *, draft: bool = False
+) -> list[Chapter]:
+    """Append chapters to the work in order, as :func:`add_chapter` does one by one, but with
+    the checks, the work's totals and its index row done once (an import adds hundreds of
+    chapters, and per-chapter bookkeeping cost more than the chapters). Returns them."""
+    if not chapters:
+        return []
+    check_active(user)
+    if not draft:
+        check_may_post(user)
+    _check_creator(work, user)
+    for data in chapters:
+        validate_chapter_input(data)
+    work = Work.objects.select_for_update().get(pk=work.pk)
+    last = Chapter.objects.filter(work=work).aggregate(m=Max("position"))["m"] or 0
+    now = timezone.now()
+    posted = not draft and work.status == Status.POSTED
+    made: list[Chapter] = []
+    for offset, data in enumerate(chapters, start=1):
+        chapter = Chapter(
+            work=work, position=last + offset, posted=posted, published_at=now if posted else None
+        )
+        _apply_chapter_fields(chapter, data)
+        chapter.save()
+        made.append(chapter)
+    record_first_versions(made, user)
+    if posted:
+        work.updated_at = now
+        work.save(update_fields=["updated_at", "revised_at"])
+    _refresh_totals(work)
+    reindex_work(work)
+    for chapter in made:
+        on_posted(work, chapter)
+    return made
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ from ficarchive.formats.holds import HeldUpload, held_upload, hold_upload, relea
 from ficarchive.formats.importers import MAX_IMPORT_BYTES, ImportRejected, parse_file
 from ficarchive.formats.parsed import ParsedWork
 from ficarchive.history.actions import record_reading
-from ficarchive.moderation.guards import refuse_write
+from ficarchive.moderation.guards import refuse_over_limit, refuse_write
 from ficarchive.preferences.queries import muted_condition
 from ficarchive.preferences.reader import needs_adult_notice, prefs_for
 from ficarchive.tags.models import FIXED_TAG_TYPES, Tag, TagType
@@ -263,6 +263,8 @@ def new_work(request: HttpRequest) -> HttpResponse:
             fmt = work_form.cleaned_data["text_format"]
             intent = request.POST.get("intent", "post")
             if intent == "preview":
+                if refused := refuse_over_limit(request, "preview"):
+                    return refused
                 preview = _preview(work_form, chapter_form)
             else:
                 token = submissions.token_from(request.POST)
@@ -373,6 +375,8 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
             intent = request.POST.get("intent", "post")
             data = form.chapter_input()
             if intent == "preview":
+                if refused := refuse_over_limit(request, "preview"):
+                    return refused
                 preview = {
                     "chapter_title": data.title,
                     "chapter": render_text(data.text, actions.pipeline_format(data.text_format)),

@@ -4,9 +4,9 @@ chapters through the text pipeline, the language, and what is derived from the c
 from __future__ import annotations
 
 from ficarchive.formats.importers.metadata import apply_field
-from ficarchive.formats.importers.structure import MAX_NAME_SCAN
+from ficarchive.formats.importers.structure import beginning_text
 from ficarchive.formats.parsed import ParsedWork
-from ficarchive.text import RenderedText, html_to_text, render_text, suggest_character_names
+from ficarchive.text import RenderedText, render_text, suggest_character_names
 
 _LANGUAGE_NAMES = {"bahasa indonesia": "id", "türkçe": "tr", "tiếng việt": "vi"}
 
@@ -26,8 +26,7 @@ def finish_work(work: ParsedWork) -> None:
     """Fill in what every importer derives from the chapters (suggested character names)."""
     if work.suggested_characters:
         return
-    text = "\n\n".join(html_to_text(chapter.html, sanitized=True) for chapter in work.chapters)
-    work.suggested_characters = suggest_character_names(text[:MAX_NAME_SCAN])
+    work.suggested_characters = suggest_character_names(beginning_text(work.chapters))
 
 
 def apply_language(work: ParsedWork, value: str) -> None:

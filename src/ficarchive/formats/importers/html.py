@@ -172,8 +172,8 @@ def _classify(node: Node) -> Block | None:
         return Block("<hr>", "text")
     if (
         node.tag in ("p", "div", "#run", "center")
-        and len(lines_of(node)) == 1
         and parse_chapter_heading(text) is not None
+        and len(lines_of(node)) == 1  # after the cheaper test: few paragraphs are headings
     ):
         return Block(_source(node), "pheading", heading=text)
     if is_note(text):

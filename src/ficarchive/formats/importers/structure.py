@@ -295,8 +295,20 @@ def assemble_work(work: ParsedWork, parts: StoryParts) -> None:
             if chapter.source_format and parts.notes_source and trailing:
                 chapter.end_notes_source = parts.notes_source(trailing)
         work.chapters.append(chapter)
-    text = "\n\n".join(html_to_text(chapter.html, sanitized=True) for chapter in work.chapters)
-    work.suggested_characters = suggest_character_names(text[:MAX_NAME_SCAN])
+    work.suggested_characters = suggest_character_names(beginning_text(work.chapters))
+
+
+def beginning_text(chapters: list[ParsedChapter]) -> str:
+    """Return the plain text of the chapters, blank lines between, up to MAX_NAME_SCAN
+    characters (the chapters past that are not made text at all)."""
+    texts: list[str] = []
+    length = 0  # of the texts so far, each with the two newlines that would follow it
+    for chapter in chapters:
+        if length - 2 >= MAX_NAME_SCAN:
+            break
+        texts.append(html_to_text(chapter.html, sanitized=True))
+        length += len(texts[-1]) + 2
+    return "\n\n".join(texts)[:MAX_NAME_SCAN]
 
 
 def _keep_notes_of_empty_chapter(
