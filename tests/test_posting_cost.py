@@ -157,3 +157,21 @@ def test_adding_a_chapter_reads_no_earlier_chapter_text(author: User) -> None:
         add_chapter(author, work, ChapterInput(text="Third.", text_format="text"))
     reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
     assert not [sql for sql in reads if '"works_chapter"."html"' in sql], reads
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="EXPLAIN QUERY PLAN is SQLite's")
+def test_finding_one_of_a_creators_works_does_not_list_all_of_them(author: User) -> None:
+    work = make_work(author)
+    plan = Work.objects.credited_to(author).filter(pk=work.pk).explain()
+    assert "LIST SUBQUERY" not in plan, plan
+    assert "sqlite_autoindex_works_creatorship_1 (work_id=?)" in plan, plan
+
+
+def test_credited_to_finds_the_same_works_as_created_by(author: User, reader: User) -> None:
+    own = make_work(author, "Mine")
+    theirs = make_work(reader, "Theirs")
+    for work in (own, theirs):
+        assert list(Work.objects.credited_to(author).filter(pk=work.pk)) == list(
+            Work.objects.created_by(author).filter(pk=work.pk)
+        )
+    assert list(Work.objects.credited_to(author)) == [own]

@@ -76,7 +76,7 @@ def readable_work(request: HttpRequest, work_id: int) -> Work:
 
 def _editable_work(request: HttpRequest, work_id: int) -> Work:
     """Return the work if the logged-in user is one of its creators, else raise Http404."""
-    work = Work.objects.created_by(_user(request)).for_listing().filter(pk=work_id).first()
+    work = Work.objects.credited_to(_user(request)).for_listing().filter(pk=work_id).first()
     if work is None:
         raise Http404("No such work among yours.")
     return work
