@@ -41,13 +41,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bench.report import write_section
 from bench.run import load_average, machine_line, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORT = ROOT / "docs" / "benchmarks.md"
 RESULTS = Path(__file__).resolve().parent / "writes-results.json"
-START, END = "<!-- bench:writes -->", "<!-- /bench:writes -->"
 TARGET_P95_MS = 150.0
+WORKS_POSTED_TO = 100  # chapters go to this many of the demo member's works in turn
+WORKS_SKIPPED = 1000  # past the first works, which earlier runs and profiles made long
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (the demo's documented password)
 WORDS = tuple(
@@ -93,7 +94,7 @@ def _prepare() -> dict[str, Any]:
     works = list(
         Work.objects.filter(creatorships__pseud__user=user, status=Status.POSTED, hidden=False)
         .order_by("pk")
-        .values_list("pk", "chapter_count")[:10]
+        .values_list("pk", "chapter_count")[WORKS_SKIPPED : WORKS_SKIPPED + WORKS_POSTED_TO]
     )
     total = Work.objects.order_by().count()
     return {"works": works, "total": total}
@@ -192,6 +193,7 @@ class Browser:
         self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         self.cookies: dict[str, str] = {}
+        self.form_ms = 0.0  # how long the last form took to GET
 
     def request(
         self, method: str, path: str, fields: list[tuple[str, str]] | None = None
@@ -218,7 +220,7 @@ class Browser:
 
     def form(self, path: str, field: str) -> list[tuple[str, str]]:
         """GET `path`; return the default values of its POST form that has `field`."""
-        status, _, html, _ = self.request("GET", path)
+        status, _, html, self.form_ms = self.request("GET", path)
         if status != 200:
             raise RuntimeError(f"GET {path} answered {status}")
         parser = _FormParser()
@@ -290,6 +292,7 @@ def run_http(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     chapter_ms: list[float] = []
     work_ms: list[float] = []
+    form_ms: list[float] = []  # the GETs of the new-chapter form: the server's pace for a page
     statuses: set[int] = set()
     load = load_average()
     with serving(args.data_dir, args.port, args.workers):
@@ -316,6 +319,7 @@ def run_http(args: argparse.Namespace) -> dict[str, Any]:
             if status != 302 or "/chapters/" not in location:
                 raise RuntimeError(f"Posting a chapter answered {status} {location}")
             chapter_ms.append(ms)
+            form_ms.append(browser.form_ms)
         for i in range(args.works):
             form = browser.form("/works/new/", "title")
             status, location, _, ms = browser.submit(
@@ -346,6 +350,7 @@ def run_http(args: argparse.Namespace) -> dict[str, Any]:
         "words": args.words,
         "chapter": summary(chapter_ms),
         "work": summary(work_ms) if work_ms else None,
+        "form_get": summary(form_ms),
         "status": sorted(statuses),
     }
 
@@ -443,33 +448,33 @@ def _fmt(value: float) -> str:
 def report(results: dict[str, Any]) -> str:
     runs: dict[str, Any] = results["runs"]
     lines = [
-        START,
         "## Writes: posting a chapter at 1,000,000 works",
         "",
         "`bench/writes.py` serves a bulk-loaded archive with `ficarchive serve` (gunicorn,",
         "2 workers × 4 threads), signs in as the demo member and posts chapters through the",
         "new-chapter form as a browser does (GET the form, POST it with its CSRF and",
-        "submission tokens), spread over ten of the member's works, then new works through",
+        "submission tokens), one to each of 100 of the member's works in turn, then new works through",
         "the new-work form. Each POST is timed up to its redirect. Reindexing the work's",
         "full-text row, its word and chapter counts, the chapter's first version and the",
         "subscription check all happen inside the request's transaction.",
         "",
     ]
-    after = runs.get("after") or runs.get("before")
-    if after:
+    if after := runs.get("after"):
         p95 = after["chapter"]["p95"]
         verdict = "met" if p95 <= TARGET_P95_MS else "missed"
         lines += [
             f"Target: posting a chapter p95 ≤ {TARGET_P95_MS:.0f} ms at 1,000,000 works on "
-            f"SQLite: **{verdict}** ({_fmt(p95)} ms).",
+            f"SQLite: **{verdict}** ({_fmt(p95)} ms in the run labelled after, load average "
+            f"{after['load']} on 2 cores; chapters posted to very long works still miss it, "
+            "see the 10-works runs and the findings).",
             "",
         ]
     lines += [
         "| run | date | archive | load average (start → end) | chapter p50 ms | "
-        "chapter p95 ms | chapters | work p50 ms | work p95 ms | works |",
-        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "chapter p95 ms | chapters | work p50 ms | work p95 ms | works | form GET p50 ms |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for label in ("before", *sorted(k for k in runs if k not in ("before", "after")), "after"):
+    for label in sorted(runs, key=lambda k: (runs[k]["date"], not k.startswith("before"))):
         run = runs.get(label)
         if not run:
             continue
@@ -478,30 +483,24 @@ def report(results: dict[str, Any]) -> str:
             f"| {label} | {run['date']} | {run['archive_works']:,} works | {run['load']} → "
             f"{run['load_after']} | {_fmt(run['chapter']['p50'])} | "
             f"{_fmt(run['chapter']['p95'])} | {run['chapter']['count']} | "
-            f"{_fmt(work['p50'])} | {_fmt(work['p95'])} | {work['count']} |"
+            f"{_fmt(work['p50'])} | {_fmt(work['p95'])} | {work['count']} | "
+            f"{_fmt(run['form_get']['p50']) if run.get('form_get') else '-'} |"
         )
     lines.append("")
-    for label in ("before", "after"):
-        if run := runs.get(label):
-            lines.append(f"- {label}: `{run['command']}`; {run['words']:,}-word chapters.")
+    for label in sorted(runs, key=lambda k: (runs[k]["date"], not k.startswith("before"))):
+        run = runs[label]
+        lines.append(f"- {label}: `{run['command']}`; {run['words']:,}-word chapters.")
     machines = {run["machine"] for run in runs.values()}
     lines += [f"- Machine: {m}." for m in sorted(machines)]
     notes: list[str] = results.get("notes", [])
     if notes:
         lines += ["", "Findings:", "", *[f"- {note}" for note in notes]]
-    lines += ["", END]
     return "\n".join(lines)
 
 
 def write_report(results: dict[str, Any]) -> None:
-    text = REPORT.read_text() if REPORT.exists() else ""
-    section = report(results)
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    REPORT.write_text(text)
+    """Rewrite this benchmark's marked section of docs/benchmarks.md (bench/report.py)."""
+    write_section("writes", report(results))
 
 
 def main() -> int:
@@ -541,7 +540,7 @@ def main() -> int:
     results["runs"][args.label] = run
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     write_report(results)
-    print(f"Wrote {RESULTS.relative_to(ROOT)} and {REPORT.relative_to(ROOT)}.")
+    print(f"Wrote {RESULTS.relative_to(ROOT)} and docs/benchmarks.md.")
     return 0
 
 
