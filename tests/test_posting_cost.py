@@ -23,7 +23,7 @@ from tests.conftest import make_work
 
 pytestmark = pytest.mark.django_db
 
-# Today's count is 31 (the session, the form token and the chapter's first version included);
+# Today's count is 27 (the session, the form token and the chapter's first version included);
 # the bound leaves room for a few more, never for one per work or per chapter.
 CHAPTER_POST_MAX_QUERIES = 40
 
