@@ -347,7 +347,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
 @login_required
 def orphan_work(request: HttpRequest, work_id: int) -> HttpResponse:
     user = _user(request)
-    work = Work.objects.created_by(user).filter(pk=work_id, status=Status.POSTED).first()
+    work = Work.objects.credited_to(user).filter(pk=work_id, status=Status.POSTED).first()
     if work is None:
         raise Http404("No such posted work among yours.")
     form = OrphanForm(request.POST if request.method == "POST" else None)

@@ -68,7 +68,7 @@ def _changes(before: ChapterContent | None, after: ChapterContent) -> tuple[list
 def _own_chapter(request: HttpRequest, work_id: int, position: int) -> tuple[Work, Chapter]:
     user = request.user
     assert isinstance(user, User)
-    work = Work.objects.created_by(user).filter(pk=work_id).first()
+    work = Work.objects.credited_to(user).filter(pk=work_id).first()
     chapter = Chapter.objects.filter(work=work, position=position).first() if work else None
     if work is None or chapter is None:
         raise Http404("No such chapter among your works.")

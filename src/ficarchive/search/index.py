@@ -46,6 +46,17 @@ def _text(html: str) -> str:
     return html_to_text(html, sanitized=True) if html else ""
 
 
+def _meta(work: Work, chapters: Sequence[Chapter]) -> str:
+    """Return the `meta` column: the work's summary and notes, each chapter's title, summary
+    and notes, then the work's end notes."""
+    meta = [_text(work.summary_html), _text(work.notes_html)]
+    for chapter in chapters:
+        meta += [chapter.title, _text(chapter.summary_html), _text(chapter.notes_html)]
+        meta.append(_text(chapter.end_notes_html))
+    meta.append(_text(work.end_notes_html))
+    return "\n\n".join(m for m in meta if m)
+
+
 def search_texts(works: Sequence[Work]) -> list[SearchText]:
     """Return the index text of each work, read in four queries whatever their number."""
     ids = [w.pk for w in works]
@@ -73,24 +84,54 @@ def search_texts(works: Sequence[Work]) -> list[SearchText]:
         chapters[chapter.work_id].append(chapter)
     texts = []
     for work in works:
-        meta = [_text(work.summary_html), _text(work.notes_html)]
-        body = []
-        for chapter in chapters[work.pk]:
-            meta += [chapter.title, _text(chapter.summary_html), _text(chapter.notes_html)]
-            meta.append(_text(chapter.end_notes_html))
-            body.append(_text(chapter.html))
-        meta.append(_text(work.end_notes_html))
+        body = (_text(chapter.html) for chapter in chapters[work.pk])
         texts.append(
             SearchText(
                 work_id=work.pk,
                 title=work.title,
                 tags="\n".join(tags[work.pk]),
                 creators="\n".join(creators[work.pk]),
-                meta="\n\n".join(m for m in meta if m),
+                meta=_meta(work, chapters[work.pk]),
                 body="\n\n".join(b for b in body if b),
             )
         )
     return texts
+
+
+def _appended_text(work: Work, chapter: Chapter) -> SearchText | None:
+    """Return the work's index text after `chapter` was posted as its last posted chapter,
+    built from the row the index holds now: its tags, creators and body stay as they are, the
+    new chapter's text is added to the body, and the small `meta` column is read again. The
+    chapters posted before are not converted to text again (that is what makes reindexing a
+    long work slow). Returns None when the row cannot be reused: on PostgreSQL (whose row keeps
+    a tsvector, not the columns), or when the work has no row."""
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT tags, creators, body FROM {TABLE} WHERE rowid = %s",  # noqa: S608
+            [work.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    tags, creators, body = row
+    chapters = list(
+        Chapter.objects.filter(work_id=work.pk, posted=True)
+        .order_by("position")
+        .only("work_id", "title", "summary_html", "notes_html", "end_notes_html")
+    )
+    if not chapters or chapters[-1].pk != chapter.pk:
+        return None  # not the last posted chapter: the body's order would be wrong
+    added = _text(chapter.html)
+    return SearchText(
+        work_id=work.pk,
+        title=work.title,
+        tags=tags,
+        creators=creators,
+        meta=_meta(work, chapters),
+        body="\n\n".join(b for b in (body, added) if b),
+    )
 
 
 def _write_sqlite(texts: Sequence[SearchText]) -> None:
@@ -164,6 +205,18 @@ def reindex_work(work: Work) -> None:
         write_texts(search_texts([work]))
     else:
         remove_works([work.pk])
+
+
+def reindex_appended_chapter(work: Work, chapter: Chapter) -> None:
+    """Bring the work's index row up to date after `chapter`, the work's last chapter, was
+    posted: the same row :func:`reindex_work` writes, without reading every chapter's text
+    again when the index already holds the chapters before it (see `_appended_text`)."""
+    if work.status == Status.POSTED and chapter.posted:
+        text = _appended_text(work, chapter)
+        if text is not None:
+            write_texts([text])
+            return
+    reindex_work(work)
 
 
 def reindex_works(work_ids: Iterable[int]) -> None:

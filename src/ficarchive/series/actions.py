@@ -77,7 +77,7 @@ def add_work(user: User, series: Series, work: Work) -> SeriesWork:
     that is already in the series returns the existing entry (a double submit adds one)."""
     check_active(user)
     _check_creator(user, series)
-    if not Work.objects.created_by(user).filter(pk=work.pk).exists():
+    if not Work.objects.credited_to(user).filter(pk=work.pk).exists():
         raise PermissionDenied("You can only add works you created.")
     with transaction.atomic():
         # Lock the series row so two additions never take the same position.
@@ -173,7 +173,7 @@ def add_related_work(
     to a work here waits for one of its creators to approve it, unless the user created both;
     linking the same parent twice returns the existing link."""
     check_active(user)
-    if not Work.objects.created_by(user).filter(pk=work.pk).exists():
+    if not Work.objects.credited_to(user).filter(pk=work.pk).exists():
         raise PermissionDenied("Only the work's creators can say what inspired it.")
     if parent_work is None:
         if not external_title.strip():
@@ -194,7 +194,7 @@ def add_related_work(
     parent_creators = User.objects.filter(pseuds__creatorships__work=parent_work).values("pk")
     if blocked_by([row["pk"] for row in parent_creators], user):
         raise ValidationError("A creator of that work has blocked you: you cannot link to it.")
-    own_parent = Work.objects.created_by(user).filter(pk=parent_work.pk).exists()
+    own_parent = Work.objects.credited_to(user).filter(pk=parent_work.pk).exists()
     with transaction.atomic():
         existing = RelatedWork.objects.filter(work=work, parent_work=parent_work).first()
         if existing is not None:
@@ -216,7 +216,7 @@ def may_approve(user: User, related: RelatedWork) -> bool:
     """Return whether the user is one of the parent work's creators."""
     return (
         related.parent_work_id is not None
-        and Work.objects.created_by(user).filter(pk=related.parent_work_id).exists()
+        and Work.objects.credited_to(user).filter(pk=related.parent_work_id).exists()
     )
 
 
@@ -243,7 +243,7 @@ def reject_related_work(user: User, related: RelatedWork) -> None:
 def remove_related_work(user: User, related: RelatedWork) -> None:
     """Delete a link (the child work's creators may remove what they added)."""
     check_active(user)
-    if not Work.objects.created_by(user).filter(pk=related.work_id).exists():
+    if not Work.objects.credited_to(user).filter(pk=related.work_id).exists():
         raise PermissionDenied("Only the work's creators can remove this link.")
     with transaction.atomic():
         related.delete()

@@ -182,7 +182,7 @@ def user_series(request: HttpRequest, username: str) -> HttpResponse:
 def related_works(request: HttpRequest, work_id: int) -> HttpResponse:
     """The work's creators list, add and remove what inspired it."""
     user = _user(request)
-    work = Work.objects.created_by(user).filter(pk=work_id).first()
+    work = Work.objects.credited_to(user).filter(pk=work_id).first()
     if work is None:
         raise Http404("No such work among yours.")
     form = RelatedWorkForm(user=user, work=work)

@@ -20,7 +20,7 @@ from ficarchive.comments.actions import reanchor_paragraph_comments
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.revisions.models import ChapterContent
 from ficarchive.revisions.versions import keep_baseline, record_first_versions, record_version
-from ficarchive.search.index import reindex_work, remove_work
+from ficarchive.search.index import reindex_appended_chapter, reindex_work, remove_work
 from ficarchive.site.access import check_may_post
 from ficarchive.subscriptions.actions import on_posted
 from ficarchive.tags.actions import find_or_create_tags, fixed_tags
@@ -387,7 +387,8 @@ def add_chapter(user: User, work: Work, data: ChapterInput, *, draft: bool = Fal
         work.updated_at = now
         work.save(update_fields=["updated_at", "revised_at"])
     _refresh_totals(work)
-    reindex_work(work)
+    # The new chapter comes after every other: its text is added to the work's index row.
+    reindex_appended_chapter(work, chapter)
     on_posted(work, chapter)
     return chapter
 
@@ -473,7 +474,7 @@ def post_chapter(user: User, chapter: Chapter) -> Chapter:
     work.updated_at = now
     work.save(update_fields=["updated_at", "revised_at"])
     _refresh_totals(work)
-    reindex_work(work)
+    reindex_appended_chapter(work, chapter)  # the whole row again unless it is the last one
     on_posted(work, chapter)
     return chapter
 

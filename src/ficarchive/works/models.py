@@ -136,6 +136,16 @@ class WorkQuerySet(models.QuerySet["Work"]):
         """Return works that one of the user's pseuds is credited on."""
         return self.filter(pk__in=Creatorship.objects.filter(pseud__user=user).values("work_id"))
 
+    def credited_to(self, user: User) -> WorkQuerySet:
+        """Return works that one of the user's pseuds is credited on, checked work by work (an
+        EXISTS on the work's own credits): for finding one of the user's works by id, where
+        `created_by` would first list every work of a prolific creator."""
+        return self.filter(
+            models.Exists(
+                Creatorship.objects.filter(work_id=models.OuterRef("pk"), pseud__user=user)
+            )
+        )
+
     def visible_to(self, user: User | AnonymousUser) -> WorkQuerySet:
         """Return the works this user may read: posted public works for guests; posted works
         (public or registered-only) for registered users; and always the user's own works,

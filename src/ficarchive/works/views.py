@@ -74,9 +74,12 @@ def readable_work(request: HttpRequest, work_id: int) -> Work:
     return work
 
 
-def _editable_work(request: HttpRequest, work_id: int) -> Work:
-    """Return the work if the logged-in user is one of its creators, else raise Http404."""
-    work = Work.objects.created_by(_user(request)).for_listing().filter(pk=work_id).first()
+def _editable_work(request: HttpRequest, work_id: int, *, with_tags: bool = True) -> Work:
+    """Return the work if the logged-in user is one of its creators, else raise Http404. With
+    `with_tags`, its tags and credits come prefetched (for the work form and its blurb); the
+    chapter forms show the title only and spare those queries."""
+    works = Work.objects.credited_to(_user(request))
+    work = (works.for_listing() if with_tags else works).filter(pk=work_id).first()
     if work is None:
         raise Http404("No such work among yours.")
     return work
@@ -367,7 +370,7 @@ def _chapter_of(work: Work, position: int) -> Chapter:
 @login_required
 def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
     user = _user(request)
-    work = _editable_work(request, work_id)
+    work = _editable_work(request, work_id, with_tags=False)
     preview = None
     if request.method == "POST":
         form = ChapterForm(request.POST)
@@ -419,7 +422,7 @@ def new_chapter(request: HttpRequest, work_id: int) -> HttpResponse:
 @login_required
 def edit_chapter(request: HttpRequest, work_id: int, position: int) -> HttpResponse:
     user = _user(request)
-    work = _editable_work(request, work_id)
+    work = _editable_work(request, work_id, with_tags=False)
     chapter = _chapter_of(work, position)
     if request.method == "POST":
         form = ChapterForm(request.POST)
