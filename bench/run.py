@@ -48,6 +48,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 SEED = 1
 TEXT_SIZE = 100_000  # the archive with chapter text, for full-text search
 TEXT_MAX_WORDS = 6_000  # longest work in the text archive (keeps its build to minutes)
+TEXT_VOCABULARY = "zipf-30000"  # the generated prose's vocabulary (ficarchive.demo.vocabulary)
 PORTS = range(8100, 8200)
 CASES = (
     "work",
@@ -57,7 +58,12 @@ CASES = (
     "page500",
     "page500-kudos",
     "search",
+    "search-phrase",
+    "search-rare",
+    "search-exclude",
 )
+# Full-text cases, measured on the archive with chapter text.
+SEARCH_CASES = ("search", "search-phrase", "search-rare", "search-exclude")
 # Targets from the issue: (case prefix, p95 ms at the given size).
 LISTING_CASES = ("fandom", "fandom-mid", "filtered", "page500", "page500-kudos")
 LISTING_P95_MS = 50.0
@@ -121,6 +127,7 @@ class Archive:
             "seed": SEED,
             "text": self.text,
             "max_words": TEXT_MAX_WORDS if self.text else None,
+            "vocabulary": TEXT_VOCABULARY if self.text else None,
             "database_url": self.database_url,
         }
 
@@ -133,13 +140,15 @@ class Archive:
         }
 
 
-def archive_for(db: str, size: int, text: bool, scratch: Path, postgres: str) -> Archive:
+def archive_for(
+    db: str, size: int, text: bool, scratch: Path, postgres: str, prefix: str = "ficarchive_bench"
+) -> Archive:
     name = f"{db}-{size}{'-text' if text else ''}"
     directory = scratch / name
     if db == "sqlite":
         url = f"sqlite:///{directory / 'db.sqlite3'}"
     else:
-        url = f"{postgres.rstrip('/')}/ficarchive_bench_{size}{'_text' if text else ''}"
+        url = f"{postgres.rstrip('/')}/{prefix}_{size}{'_text' if text else ''}"
     return Archive(db, size, text, directory, url)
 
 
@@ -247,7 +256,47 @@ def _read_urls() -> dict[str, tuple[str, str]]:
         ),
         "page500": ("/works/ page 500", "/works/?page=500"),
         "page500-kudos": ("/works/ sorted by kudos, page 500", "/works/?sort=kudos&page=500"),
-        "search": ("full-text search, two words (“quiet door”)", "/works/?q=quiet+door"),
+        **_search_urls(),
+    }
+
+
+def _search_urls() -> dict[str, tuple[str, str]]:
+    """The full-text cases: common words from the head of the demo's Zipf vocabulary, a rare
+    word from its tail (the first from rank 25,000 on that some work holds)."""
+    from ficarchive.demo import vocabulary
+    from ficarchive.search.engine import search_works
+    from ficarchive.works.models import Work
+
+    common, other, excluded = "looked", "door", "garden"
+    rank = vocabulary.rank_of
+    rare = vocabulary.vocabulary()[25_000]
+    for word in vocabulary.vocabulary()[25_000:25_200]:
+        if search_works(Work.objects.posted(), word).works.exists():
+            rare = word
+            break
+
+    def q(text: str) -> str:
+        return "/works/?" + urlencode({"q": text})
+
+    return {
+        "search": (
+            f"full-text search, two common words (“{common} {other}”, ranks {rank(common)} "
+            f"and {rank(other)})",
+            q(f"{common} {other}"),
+        ),
+        "search-phrase": (
+            f'full-text search, a phrase of common words (“"the {other}"”)',
+            q(f'"the {other}"'),
+        ),
+        "search-rare": (
+            f"full-text search, a rare word (“{rare}”, rank {rank(rare):,})",
+            q(rare),
+        ),
+        "search-exclude": (
+            f"full-text search, a word and an exclusion (“{common} -{excluded}”, ranks "
+            f"{rank(common)} and {rank(excluded)})",
+            q(f"{common} -{excluded}"),
+        ),
     }
 
 
@@ -528,6 +577,14 @@ def main() -> int:
         default="postgres://postgres@127.0.0.1:5432",
         help="PostgreSQL server URL (without a database name).",
     )
+    parser.add_argument(
+        "--prefix",
+        default="ficarchive_bench",
+        help="Name prefix of the PostgreSQL databases (ficarchive_bench).",
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="Build the archives, measure nothing."
+    )
     args = parser.parse_args()
     try:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -539,16 +596,28 @@ def main() -> int:
 
     plans: list[tuple[Archive, list[str]]] = []
     for size in sizes:
-        plain = [c for c in cases if c != "search"]
+        plain = [c for c in cases if c not in SEARCH_CASES]
         if plain:
-            plans.append((archive_for(args.db, size, False, args.scratch, args.postgres), plain))
-        if "search" in cases and size == TEXT_SIZE:
             plans.append(
-                (archive_for(args.db, size, True, args.scratch, args.postgres), ["search"])
+                (
+                    archive_for(args.db, size, False, args.scratch, args.postgres, args.prefix),
+                    plain,
+                )
+            )
+        if any(c in SEARCH_CASES for c in cases) and size == TEXT_SIZE:
+            plans.append(
+                (
+                    archive_for(args.db, size, True, args.scratch, args.postgres, args.prefix),
+                    [c for c in cases if c in SEARCH_CASES],
+                )
             )
 
     for archive, wanted in plans:
         seconds = build(archive)
+        if args.build_only:
+            if seconds is not None:
+                save_load(archive, seconds)
+            continue
         built = (
             (archive.directory / "built.txt").read_text().strip()
             if (archive.directory / "built.txt").exists()
