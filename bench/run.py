@@ -68,6 +68,13 @@ SEARCH_CASES = ("search", "search-phrase", "search-rare", "search-exclude")
 LISTING_CASES = ("fandom", "fandom-mid", "filtered", "page500", "page500-kudos")
 LISTING_P95_MS = 50.0
 SEARCH_P95_MS = 100.0
+SEARCH_RPS = 20.0
+SEARCH_LABELS = {
+    "search": "full-text, two common words",
+    "search-phrase": "full-text, a phrase of common words",
+    "search-rare": "full-text, a rare word",
+    "search-exclude": "full-text, a word and an exclusion",
+}
 SCALING_LIMIT = 3.0
 
 
@@ -455,17 +462,21 @@ def targets(runs: dict[str, Any]) -> list[str]:
                 f"- {db}: listings p95 ≤ {LISTING_P95_MS:.0f} ms at 1,000,000 works: **{verdict}** "
                 f"(worst {worst[0]}: {_fmt(worst[1]['p95'])} ms)"
             )
-        search = case(db, TEXT_SIZE, "search", text=True)
-        if search:
-            verdict = "met" if search["p95"] <= SEARCH_P95_MS else "missed"
+        for name in SEARCH_CASES:
+            search = case(db, TEXT_SIZE, name, text=True)
+            if not search:
+                continue
+            met = search["p95"] <= SEARCH_P95_MS and search["rps"] >= SEARCH_RPS
             lines.append(
-                f"- {db}: full-text p95 ≤ {SEARCH_P95_MS:.0f} ms at 100,000 works with text: "
-                f"**{verdict}** ({_fmt(search['p95'])} ms)"
+                f"- {db}: {SEARCH_LABELS[name]}: p95 ≤ {SEARCH_P95_MS:.0f} ms and ≥ "
+                f"{SEARCH_RPS:.0f} req/s with 4 clients at {TEXT_SIZE:,} works with text: "
+                f"**{'met' if met else 'missed'}** (p95 {_fmt(search['p95'])} ms, "
+                f"{search['rps']:.0f} req/s)"
             )
         ratios = []
         for name in CASES:
             small, large = case(db, 10_000, name), case(db, 1_000_000, name)
-            if small and large and name != "search":
+            if small and large and name not in SEARCH_CASES:
                 ratios.append((large["p50"] / small["p50"], name))
         if ratios:
             worst_ratio, name = max(ratios)
