@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 
 from ficarchive.accounts.models import User
 from ficarchive.search import engine
@@ -95,3 +96,31 @@ def test_search_works_reports_the_bound(comets: dict[str, Work]) -> None:
     assert not unbounded.bounded
     assert unbounded.works[0].title == "Comet Comet"
     assert not search_works(posted, "comet", rank=False).bounded
+
+
+def test_the_newest_matches_are_read_in_index_order(comets: dict[str, Work]) -> None:
+    """The query that finds the newest matches reads the index in id order and stops at the
+    limit (no sort of every match); the bounded ranking reads a range of the index."""
+    from ficarchive.search.engine import newest_match_ids
+
+    posted = Work.objects.filter(restricted=False).posted()
+    search = search_works(posted, "comet")
+    found = posted.filter(search_document__document__matches=search.compiled)
+    newest = found.order_by("-search_document__work").values_list("pk", flat=True)[:4]
+    assert newest_match_ids(found, 4) == list(newest)
+    if connection.vendor == "sqlite":
+        plan = newest.explain()
+        assert "VIRTUAL TABLE INDEX" in plan and "TEMP B-TREE" not in plan, plan
+        # FTS5's index number says: MATCH (M), rowid range (>), rows in descending order.
+        ranked = search.works.values_list("pk", flat=True)[:20].explain()
+        assert re.search(r"VIRTUAL TABLE INDEX \d+:M\d*>", ranked), ranked
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+            try:
+                plan = newest.explain()
+                ranked = search.works.values_list("pk", flat=True)[:20].explain()
+            finally:
+                cursor.execute("RESET enable_seqscan")
+        assert "search_document" in plan and "Seq Scan on search_document" not in plan, plan
+        assert "Seq Scan on search_document" not in ranked, ranked
