@@ -322,8 +322,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(archive: Archive, workers: int) -> Iterator[int]:
-    port = free_port()
+def serving(archive: Archive, workers: int, port: int | None = None) -> Iterator[int]:
+    port = port or free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -594,6 +594,9 @@ def main() -> int:
         help="Name prefix of the PostgreSQL databases (ficarchive_bench).",
     )
     parser.add_argument(
+        "--port", type=int, default=None, help="Serve on this port (default: a free one)."
+    )
+    parser.add_argument(
         "--build-only", action="store_true", help="Build the archives, measure nothing."
     )
     args = parser.parse_args()
@@ -651,7 +654,7 @@ def main() -> int:
             machine=machine_line(),
             build=built or "reused from an earlier run",
         )
-        with serving(archive, args.workers) as port:
+        with serving(archive, args.workers, args.port) as port:
             for name in wanted:
                 label, path = paths[name]
                 figures = measure(port, path, args.requests, args.clients)
