@@ -124,3 +124,16 @@ def test_the_newest_matches_are_read_in_index_order(comets: dict[str, Work]) -> 
                 cursor.execute("RESET enable_seqscan")
         assert "search_document" in plan and "Seq Scan on search_document" not in plan, plan
         assert "Seq Scan on search_document" not in ranked, ranked
+
+
+def test_stop_words_and_phrases_rank_every_match(comets: dict[str, Work], reader: User) -> None:
+    # Ranked by their other words, but no match is lost: "the OR comet" keeps a work with
+    # "the" and no comet; a phrase's results are exactly its newest matches.
+    titles, _ = shown("the OR comet", reader, include="Cowboy Bebop")
+    assert set(titles) == {"Unrelated", "Newest", "Newer"}
+    titles, text = shown("the OR sky")
+    assert set(titles) == {"Old Sky", "Newer", "Unrelated"}
+    assert "ranked among the newest" not in text
+    titles, text = shown('"a comet"')
+    assert set(titles) == {"Other Fandom", "Plain", "Old Sky"}
+    assert NOTE in text

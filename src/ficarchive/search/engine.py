@@ -161,9 +161,23 @@ def search_works(
             # Exactly the newest rank_limit matches: a range of the index's own ids, which
             # FTS5 applies inside its doclists and PostgreSQL to the primary key.
             bounded = True
-            found = found.filter(search_document__work__gte=newest[limit - 1])
+            newest = newest[:limit]
+            found = found.filter(search_document__work__gte=newest[-1])
+        ranking = compiled
+        if connection.vendor == "sqlite" and newest and (query.has_phrase or query.has_stop_word):
+            # bm25() first counts the works that hold each phrase over the whole index,
+            # checking positions in every work that has its words (300 ms for "the door" at
+            # 100,000 works), and reads the long position lists of words such as "the". The
+            # matches are already known: rank exactly those by their words but the stop
+            # words (in every work, they weigh nothing in bm25), without checking positions.
+            ranking = to_fts5(query.words_query())
+            found = works.filter(
+                pk__in=newest,
+                search_document__work__gte=min(newest),
+                search_document__document__matches=ranking,
+            )
         found = found.annotate(
-            relevance=Relevance(F("search_document__document"), Value(compiled)),
+            relevance=Relevance(F("search_document__document"), Value(ranking)),
         ).order_by("-relevance", "-updated_at", "-pk")
     message = ""
     if describe(query) != " ".join(q.split()):
