@@ -292,7 +292,7 @@ def _search_urls() -> dict[str, tuple[str, str]]:
             q(f"{common} {other}"),
         ),
         "search-phrase": (
-            f'full-text search, a phrase of common words (“"the {other}"”)',
+            f"full-text search, a phrase of common words (“the {other}” in quotes)",
             q(f'"the {other}"'),
         ),
         "search-rare": (
