@@ -50,6 +50,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 SEED = 1
 TEXT_SIZE = 100_000  # the archive with chapter text, for full-text search
 TEXT_MAX_WORDS = 6_000  # longest work in the text archive (keeps its build to minutes)
+TEXT_VOCABULARY = "zipf-30000"  # the generated prose's vocabulary (ficarchive.demo.vocabulary)
 PORTS = range(8100, 8200)
 CASES = (
     "work",
@@ -59,11 +60,23 @@ CASES = (
     "page500",
     "page500-kudos",
     "search",
+    "search-phrase",
+    "search-rare",
+    "search-exclude",
 )
+# Full-text cases, measured on the archive with chapter text.
+SEARCH_CASES = ("search", "search-phrase", "search-rare", "search-exclude")
 # Targets from the issue: (case prefix, p95 ms at the given size).
 LISTING_CASES = ("fandom", "fandom-mid", "filtered", "page500", "page500-kudos")
 LISTING_P95_MS = 50.0
 SEARCH_P95_MS = 100.0
+SEARCH_RPS = 20.0
+SEARCH_LABELS = {
+    "search": "full-text, two common words",
+    "search-phrase": "full-text, a phrase of common words",
+    "search-rare": "full-text, a rare word",
+    "search-exclude": "full-text, a word and an exclusion",
+}
 SCALING_LIMIT = 3.0
 
 
@@ -123,6 +136,7 @@ class Archive:
             "seed": SEED,
             "text": self.text,
             "max_words": TEXT_MAX_WORDS if self.text else None,
+            "vocabulary": TEXT_VOCABULARY if self.text else None,
             "database_url": self.database_url,
         }
 
@@ -135,13 +149,15 @@ class Archive:
         }
 
 
-def archive_for(db: str, size: int, text: bool, scratch: Path, postgres: str) -> Archive:
+def archive_for(
+    db: str, size: int, text: bool, scratch: Path, postgres: str, prefix: str = "ficarchive_bench"
+) -> Archive:
     name = f"{db}-{size}{'-text' if text else ''}"
     directory = scratch / name
     if db == "sqlite":
         url = f"sqlite:///{directory / 'db.sqlite3'}"
     else:
-        url = f"{postgres.rstrip('/')}/ficarchive_bench_{size}{'_text' if text else ''}"
+        url = f"{postgres.rstrip('/')}/{prefix}_{size}{'_text' if text else ''}"
     return Archive(db, size, text, directory, url)
 
 
@@ -249,7 +265,47 @@ def _read_urls() -> dict[str, tuple[str, str]]:
         ),
         "page500": ("/works/ page 500", "/works/?page=500"),
         "page500-kudos": ("/works/ sorted by kudos, page 500", "/works/?sort=kudos&page=500"),
-        "search": ("full-text search, two words (“quiet door”)", "/works/?q=quiet+door"),
+        **_search_urls(),
+    }
+
+
+def _search_urls() -> dict[str, tuple[str, str]]:
+    """The full-text cases: common words from the head of the demo's Zipf vocabulary, a rare
+    word from its tail (the first from rank 25,000 on that some work holds)."""
+    from ficarchive.demo import vocabulary
+    from ficarchive.search.engine import search_works
+    from ficarchive.works.models import Work
+
+    common, other, excluded = "looked", "door", "garden"
+    rank = vocabulary.rank_of
+    rare = vocabulary.vocabulary()[25_000]
+    for word in vocabulary.vocabulary()[25_000:25_200]:
+        if search_works(Work.objects.posted(), word).works.exists():
+            rare = word
+            break
+
+    def q(text: str) -> str:
+        return "/works/?" + urlencode({"q": text})
+
+    return {
+        "search": (
+            f"full-text search, two common words (“{common} {other}”, ranks {rank(common)} "
+            f"and {rank(other)})",
+            q(f"{common} {other}"),
+        ),
+        "search-phrase": (
+            f"full-text search, a phrase of common words (“the {other}” in quotes)",
+            q(f'"the {other}"'),
+        ),
+        "search-rare": (
+            f"full-text search, a rare word (“{rare}”, rank {rank(rare):,})",
+            q(rare),
+        ),
+        "search-exclude": (
+            f"full-text search, a word and an exclusion (“{common} -{excluded}”, ranks "
+            f"{rank(common)} and {rank(excluded)})",
+            q(f"{common} -{excluded}"),
+        ),
     }
 
 
@@ -268,8 +324,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(archive: Archive, workers: int) -> Iterator[int]:
-    port = free_port()
+def serving(archive: Archive, workers: int, port: int | None = None) -> Iterator[int]:
+    port = port or free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -408,17 +464,21 @@ def targets(runs: dict[str, Any]) -> list[str]:
                 f"- {db}: listings p95 ≤ {LISTING_P95_MS:.0f} ms at 1,000,000 works: **{verdict}** "
                 f"(worst {worst[0]}: {_fmt(worst[1]['p95'])} ms)"
             )
-        search = case(db, TEXT_SIZE, "search", text=True)
-        if search:
-            verdict = "met" if search["p95"] <= SEARCH_P95_MS else "missed"
+        for name in SEARCH_CASES:
+            search = case(db, TEXT_SIZE, name, text=True)
+            if not search:
+                continue
+            met = search["p95"] <= SEARCH_P95_MS and search["rps"] >= SEARCH_RPS
             lines.append(
-                f"- {db}: full-text p95 ≤ {SEARCH_P95_MS:.0f} ms at 100,000 works with text: "
-                f"**{verdict}** ({_fmt(search['p95'])} ms)"
+                f"- {db}: {SEARCH_LABELS[name]}: p95 ≤ {SEARCH_P95_MS:.0f} ms and ≥ "
+                f"{SEARCH_RPS:.0f} req/s with 4 clients at {TEXT_SIZE:,} works with text: "
+                f"**{'met' if met else 'missed'}** (p95 {_fmt(search['p95'])} ms, "
+                f"{search['rps']:.0f} req/s)"
             )
         ratios = []
         for name in CASES:
             small, large = case(db, 10_000, name), case(db, 1_000_000, name)
-            if small and large and name != "search":
+            if small and large and name not in SEARCH_CASES:
                 ratios.append((large["p50"] / small["p50"], name))
         if ratios:
             worst_ratio, name = max(ratios)
@@ -532,6 +592,17 @@ def main() -> int:
         default="postgres://postgres@127.0.0.1:5432",
         help="PostgreSQL server URL (without a database name).",
     )
+    parser.add_argument(
+        "--prefix",
+        default="ficarchive_bench",
+        help="Name prefix of the PostgreSQL databases (ficarchive_bench).",
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help="Serve on this port (default: a free one)."
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="Build the archives, measure nothing."
+    )
     args = parser.parse_args()
     try:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -543,16 +614,28 @@ def main() -> int:
 
     plans: list[tuple[Archive, list[str]]] = []
     for size in sizes:
-        plain = [c for c in cases if c != "search"]
+        plain = [c for c in cases if c not in SEARCH_CASES]
         if plain:
-            plans.append((archive_for(args.db, size, False, args.scratch, args.postgres), plain))
-        if "search" in cases and size == TEXT_SIZE:
             plans.append(
-                (archive_for(args.db, size, True, args.scratch, args.postgres), ["search"])
+                (
+                    archive_for(args.db, size, False, args.scratch, args.postgres, args.prefix),
+                    plain,
+                )
+            )
+        if any(c in SEARCH_CASES for c in cases) and size == TEXT_SIZE:
+            plans.append(
+                (
+                    archive_for(args.db, size, True, args.scratch, args.postgres, args.prefix),
+                    [c for c in cases if c in SEARCH_CASES],
+                )
             )
 
     for archive, wanted in plans:
         seconds = build(archive)
+        if args.build_only:
+            if seconds is not None:
+                save_load(archive, seconds)
+            continue
         built = (
             (archive.directory / "built.txt").read_text().strip()
             if (archive.directory / "built.txt").exists()
@@ -575,7 +658,7 @@ def main() -> int:
             machine=machine_line(),
             build=built or "reused from an earlier run",
         )
-        with serving(archive, args.workers) as port:
+        with serving(archive, args.workers, args.port) as port:
             for name in wanted:
                 label, path = paths[name]
                 figures = measure(port, path, args.requests, args.clients)

@@ -229,3 +229,14 @@ def test_snippets_are_always_escaped(text: str, q: str) -> None:
     snippet = make_snippet([text], parse_query(q))
     assert "<" not in re.sub(r"</?mark>", "", snippet)
     assert snippet.count("<mark>") == snippet.count("</mark>")
+
+
+def test_words_query_ranks_what_the_query_matches() -> None:
+    from ficarchive.search.query import parse_query, to_fts5
+
+    assert to_fts5(parse_query('"the door" looked').words_query()) == '(("door" OR "looked"))'
+    assert to_fts5(parse_query("the OR door").words_query()) == '(("the" OR "door"))'
+    assert to_fts5(parse_query("the a").words_query()) == '(("the" OR "a"))'
+    assert to_fts5(parse_query("Door -garden").words_query()) == '(("door"))'
+    assert parse_query('"the door"').has_phrase and not parse_query("the door").has_phrase
+    assert parse_query("the door").has_stop_word and not parse_query("door").has_stop_word

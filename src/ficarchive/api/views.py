@@ -332,7 +332,7 @@ def list_works(call: Call) -> Result:
     plan = plan_listing(f, None)
     narrowed = apply_filters(Work.objects.visible_to(call.user).posted(), f, drive=plan.drive)
     if f.q:
-        search = search_works(narrowed, f.q)
+        search = search_works(narrowed, f.q, rank=f.sort == RELEVANCE)
         if not search.active:
             # The site shows every work and says why; a client is told instead.
             raise ApiError(400, search.message, problems=[search.message])

@@ -47,7 +47,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from ficarchive.accounts.models import Pseud, User
-from ficarchive.demo import prose, shapes
+from ficarchive.demo import prose, shapes, vocabulary
 from ficarchive.demo.build import (
     _NAME_FIRST,
     _NAME_SECOND,
@@ -68,6 +68,7 @@ from ficarchive.works.models import Chapter, Creatorship, Status, Work, WorkTag,
 BULK_THRESHOLD = 2_000  # `ficarchive demo` loads more works than this in bulk
 BATCH_WORKS = 5_000  # works generated and written per round of inserts
 PARALLEL_FROM = 50_000  # from this many works, forked processes generate rows while one writes
+TEXT_POOL_WORDS = 150_000  # words of distinct paragraphs per fandom that chapter texts draw from
 WORKS_PER_AUTHOR = 10  # about as many works per creator as AO3 has
 EXTRA_PSEUD_SHARE = 0.15
 COAUTHOR_SHARE = 0.03
@@ -167,12 +168,17 @@ def _fandom_pool(rng: random.Random, fandom: shapes.Fandom, *, text: bool) -> _F
         ],
     )
     if text:
+        # Chapter text in a natural vocabulary (Zipf over tens of thousands of words), so that
+        # full-text search meets common and rare words as it would in real fiction.
         seen: set[str] = set()
-        for _ in range(12):
-            for block in prose.chapter_blocks(rng, _cast(rng, fandom), setting, 6_000):
-                if isinstance(block, prose.Paragraph) and block.text not in seen:
-                    seen.add(block.text)
-                    pool.paragraphs.append(_paragraph(block.text))
+        words = 0
+        while words < TEXT_POOL_WORDS:
+            paragraph = vocabulary.zipf_paragraph(rng)
+            if paragraph not in seen:
+                seen.add(paragraph)
+                rendered = _paragraph(paragraph)
+                pool.paragraphs.append(rendered)
+                words += rendered.words
     return pool
 
 

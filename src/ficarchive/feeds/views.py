@@ -333,7 +333,11 @@ def opds_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:MAX_QUERY_CHARS]
     search = search_works(public_works(), q)
     works = search.works if search.active else public_works().none()
-    subtitle = search.message if search.active else "Type words to search for."
+    subtitle = (
+        " ".join(m for m in (search.message, search.bounded_note) if m)
+        if search.active
+        else "Type words to search for."
+    )
     shown_q = " ".join(q.split())
     if len(shown_q) > SEARCH_TITLE_CHARS:
         shown_q = shown_q[:SEARCH_TITLE_CHARS] + "…"

@@ -25,6 +25,11 @@ from ficarchive.works.models import Work, WorkQuerySet
 
 # bm25 weights of the FTS5 columns: title, tags, creators, meta (summary, notes), body.
 FTS5_WEIGHTS = "10.0, 5.0, 5.0, 2.0, 1.0"
+# A query that matches more works than this is ranked among its newest matches only: ranking
+# reads every ranked work's positions (FTS5) or tsvector (PostgreSQL), so ranking all of
+# 100,000 matches of two common words costs hundreds of milliseconds, and the best of the
+# newest 2,000 is what a reader of an archive sorted by freshness expects anyway.
+RANK_LIMIT = 2_000
 
 
 class Relevance(Func):
@@ -64,6 +69,21 @@ class WorkSearch:
     works: WorkQuerySet
     message: str = ""
     compiled: str = field(default="", repr=False)
+    # True when more than `rank_limit` works matched and only the newest of them were ranked
+    # (and are the results): the page says so.
+    bounded: bool = False
+    rank_limit: int = RANK_LIMIT
+
+    @property
+    def bounded_note(self) -> str:
+        """Return the sentence that tells the reader the results were bounded ("" if not)."""
+        if not self.bounded:
+            return ""
+        return (
+            f"More than {self.rank_limit:,} works match, so the best matches are ranked among "
+            f"the newest {self.rank_limit:,} matches. Add words or filters, or sort by date "
+            "to see older works."
+        )
 
     @property
     def active(self) -> bool:
@@ -101,12 +121,27 @@ class WorkSearch:
         return snippets
 
 
-def search_works(works: WorkQuerySet, q: str) -> WorkSearch:
+def newest_match_ids(found: WorkQuerySet, count: int) -> list[int]:
+    """Return the ids of the newest ``count`` works of ``found`` (works already narrowed by a
+    match), newest first. Ordered by the index row's id, which both databases read in that
+    order: FTS5 walks its doclists backwards and stops at the limit, PostgreSQL walks the
+    index table's primary key (or sorts the few matches of a rare word)."""
+    return list(found.order_by("-search_document__work").values_list("pk", flat=True)[:count])
+
+
+def search_works(
+    works: WorkQuerySet, q: str, *, rank: bool = True, rank_limit: int | None = None
+) -> WorkSearch:
     """Return the works that match the reader's query ``q``, best matches first, with a message
     for a query that searches nothing (then the works are returned unchanged).
 
     ``works`` decides visibility: pass ``Work.objects.visible_to(user).posted()`` or narrower.
+    With ``rank`` (results in order of relevance), a query that matches more than
+    ``rank_limit`` (default ``RANK_LIMIT``) works is answered by the newest ``rank_limit``
+    matches, ranked (``bounded``: the page says so). Without it the works are every match,
+    unordered, for the caller to sort.
     """
+    limit = RANK_LIMIT if rank_limit is None else rank_limit
     query = parse_query(q)
     if query.is_empty:
         if query.excluded:
@@ -118,14 +153,47 @@ def search_works(works: WorkQuerySet, q: str) -> WorkSearch:
             message = "Your search has no words to look for, so all works are shown."
         return WorkSearch(q=q, query=query, works=works, message=message)
     compiled = backend_query(query)
-    found = (
-        works.filter(search_document__document__matches=compiled)
-        .annotate(
-            relevance=Relevance(F("search_document__document"), Value(compiled)),
-        )
-        .order_by("-relevance", "-updated_at", "-pk")
-    )
+    found = works.filter(search_document__document__matches=compiled)
+    bounded = False
+    if rank:
+        newest = newest_match_ids(found, limit + 1)
+        if len(newest) > limit:
+            # Exactly the newest rank_limit matches: a range of the index's own ids, which
+            # FTS5 applies inside its doclists and PostgreSQL to the primary key.
+            bounded = True
+            newest = newest[:limit]
+            found = found.filter(search_document__work__gte=newest[-1])
+        ranking = compiled
+        if connection.vendor == "postgresql":
+            # The matches are known: rank exactly those, read by primary key. (Left to
+            # itself the planner scans the whole table for a rare word, since it does not
+            # count the cost of reading each large tsvector, and @@ would read each one
+            # again.)
+            found = works.filter(search_document__work__in=newest)
+        elif newest and (query.has_phrase or query.has_stop_word):
+            # bm25() first counts the works that hold each phrase over the whole index,
+            # checking positions in every work that has its words (300 ms for "the door" at
+            # 100,000 works), and reads the long position lists of words such as "the". The
+            # matches are already known: rank exactly those by their words but the stop
+            # words (in every work, they weigh nothing in bm25), without checking positions.
+            ranking = to_fts5(query.words_query())
+            found = works.filter(
+                pk__in=newest,
+                search_document__work__gte=min(newest),
+                search_document__document__matches=ranking,
+            )
+        found = found.annotate(
+            relevance=Relevance(F("search_document__document"), Value(ranking)),
+        ).order_by("-relevance", "-updated_at", "-pk")
     message = ""
     if describe(query) != " ".join(q.split()):
         message = f"Searched for: {describe(query)}"
-    return WorkSearch(q=q, query=query, works=found, message=message, compiled=compiled)
+    return WorkSearch(
+        q=q,
+        query=query,
+        works=found,
+        message=message,
+        compiled=compiled,
+        bounded=bounded,
+        rank_limit=limit,
+    )

@@ -74,6 +74,33 @@ class SearchQuery:
         """Return every token the works must or may contain."""
         return [token for group in self.required for term in group for token in term.tokens]
 
+    @property
+    def has_phrase(self) -> bool:
+        """True when a required term is a phrase of several words."""
+        return any(len(term.tokens) > 1 for group in self.required for term in group)
+
+    @property
+    def has_stop_word(self) -> bool:
+        """True when a required word is an English stop word ("the", "and"...)."""
+        return any(token.casefold() in STOP_WORDS for token in self.words())
+
+    def words_query(self) -> SearchQuery:
+        """Return the query for any one of the required words but the stop words (all of
+        them when there are only stop words), phrases split into words. It matches every work
+        this query matches that has a word other than a stop word, so it ranks works already
+        found without checking positions, and without reading the positions of words that
+        are in every work (whose weight in a ranking is nil anyway)."""
+        tokens = list(dict.fromkeys(token.casefold() for token in self.words()))
+
+        def has_kept_word(term: Term) -> bool:
+            return any(token.casefold() not in STOP_WORDS for token in term.tokens)
+
+        # Leaving the stop words out is safe when some group cannot match without another
+        # word ("the OR door" can: then every word stays).
+        if any(all(has_kept_word(term) for term in group) for group in self.required):
+            tokens = [t for t in tokens if t not in STOP_WORDS]
+        return SearchQuery(required=(tuple(Term((token,)) for token in tokens),))
+
     def highlights(self) -> list[Term]:
         """Return the terms a snippet marks: every phrase (marked as a whole, stop words and
         all) and every single word but the stop words ("in", "and", "a": found in nearly

@@ -23,7 +23,11 @@ from ficarchive.core.display import current_display
 from ficarchive.works.models import Creatorship, Work, tags_prefetch
 
 BLURB_SECONDS = 6 * 3600
-VERSION = 2  # bump when work_blurb.html changes what it shows
+VERSION = 3  # bump when work_blurb.html changes what it shows
+# Where a search result's snippet goes: the template writes this comment, and the cached HTML
+# keeps it, so search results use the cached blurbs too. No work's text can hold it (titles
+# and names are escaped, and sanitized HTML keeps no comments).
+SNIPPET_SLOT = "<!--search-snippet-->"
 
 
 def blurb_key(work: Work, heading_level: int) -> str:
@@ -50,17 +54,12 @@ def render_blurbs(
     works: Sequence[Work], *, heading_level: int = 2, snippets: Mapping[int, str] | None = None
 ) -> list[SafeString]:
     """Return the blurb HTML of each work, in order: from the cache where it is there, else
-    rendered (with the tags and creators of the missing works loaded in two queries). A work
-    with a search snippet is rendered with it and not cached: snippets depend on the query."""
+    rendered (with the tags and creators of the missing works loaded in two queries). A search
+    result's snippet (they depend on the query) is put into the cached HTML at its slot."""
     snippets = snippets or {}
     keys = [blurb_key(work, heading_level) for work in works]
-    cacheable = [key for work, key in zip(works, keys, strict=True) if work.pk not in snippets]
-    found: dict[str, str] = cache.get_many(cacheable) if cacheable else {}
-    missing = [
-        work
-        for work, key in zip(works, keys, strict=True)
-        if key not in found or work.pk in snippets
-    ]
+    found: dict[str, str] = cache.get_many(keys) if keys else {}
+    missing = [work for work, key in zip(works, keys, strict=True) if key not in found]
     if missing:
         display = current_display()
         prefetch_for_blurbs(missing)
@@ -69,18 +68,20 @@ def render_blurbs(
             context = {
                 "work": work,
                 "heading_level": heading_level,
-                "snippet": snippets.get(work.pk, ""),
+                "snippet_slot": mark_safe(SNIPPET_SLOT),
                 "display": display,
             }
-            html = render_to_string("includes/work_blurb.html", context)
-            if work.pk in snippets:
-                found[f"snippet:{work.pk}"] = html
-            else:
-                fresh[blurb_key(work, heading_level)] = html
+            fresh[blurb_key(work, heading_level)] = render_to_string(
+                "includes/work_blurb.html", context
+            )
         cache.set_many(fresh, BLURB_SECONDS)
         found.update(fresh)
+
+    def filled(work: Work, html: str) -> str:
+        snippet = snippets.get(work.pk, "")
+        # A snippet is escaped text with <mark> tags (ficarchive.search.snippet).
+        shown = f'<p class="search-snippet">{snippet}</p>' if snippet else ""
+        return html.replace(SNIPPET_SLOT, shown, 1)
+
     # The template escapes everything it shows; the HTML comes from it, not from a reader.
-    return [
-        mark_safe(found[f"snippet:{work.pk}" if work.pk in snippets else key])
-        for work, key in zip(works, keys, strict=True)
-    ]
+    return [mark_safe(filled(work, found[key])) for work, key in zip(works, keys, strict=True)]

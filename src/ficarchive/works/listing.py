@@ -496,7 +496,7 @@ def build_listing(
     narrowed = apply_filters(works, f, fixed=fixed, drive=plan.drive)
     search: WorkSearch | None = None
     if f.q:
-        search = search_works(narrowed, f.q)
+        search = search_works(narrowed, f.q, rank=f.sort == RELEVANCE)
         if search.message and not search.active:
             f.problems.append(search.message)
         if search.active:
