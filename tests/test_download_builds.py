@@ -82,7 +82,8 @@ def test_changing_a_work_queues_its_builds_again(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         work = make_work(author)
     assert queued() == []  # nothing is queued before the commit
-    callbacks[0]()
+    for callback in callbacks:  # the commit (the page cache's bumps run among them)
+        callback()
     assert len(queued()) == len(FORMATS)
     chapter = Chapter.objects.get(work=work)
     with django_capture_on_commit_callbacks(execute=True):
