@@ -215,7 +215,7 @@ class Cluster:
         index = len(self.servers) + 1
         process = self.start(
             f"serve{index}",
-            [sys.executable, "-m", "ficarchive", "serve", "--no-migrate",
+            [sys.executable, "-m", "ficarchive", "serve", "--no-migrate", "--access-log",
              "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
             self.root / f"serve{index}",
         )  # fmt: skip
@@ -228,7 +228,7 @@ class Cluster:
         port = int(self.server_urls[index].rsplit(":", 1)[1])
         process = self.start(
             f"serve{index + 1}",
-            [sys.executable, "-m", "ficarchive", "serve", "--no-migrate",
+            [sys.executable, "-m", "ficarchive", "serve", "--no-migrate", "--access-log",
              "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
             self.root / f"serve{index + 1}",
         )  # fmt: skip

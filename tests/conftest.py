@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.test import Client
 
 from ficarchive.accounts.actions import sign_up
@@ -31,6 +32,13 @@ STORIES = SHARED / "stories"
 CORPORA = SHARED / "corpora"
 OWN_STORIES = REPO / "tests" / "stories"
 PASSWORD = "correct horse battery staple 42"
+
+# For tests whose writes really commit (on-commit hooks run as in a request). They name every
+# app so that the flush after each test truncates with CASCADE: PostgreSQL refuses to truncate
+# works_work alone while the search index (an unmanaged table, not flushed) refers to it.
+commits = pytest.mark.django_db(
+    transaction=True, available_apps=[config.name for config in django_apps.get_app_configs()]
+)
 
 
 @pytest.fixture

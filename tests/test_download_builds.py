@@ -32,7 +32,7 @@ from ficarchive.works.actions import (
 )
 from ficarchive.works.models import Chapter, Work
 from tests.ci import skip_or_fail
-from tests.conftest import client_for, make_work
+from tests.conftest import client_for, commits, make_work
 from tests.downloads import BUILD_TASK, run_queued_builds
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +122,7 @@ def test_the_worker_builds_the_files_of_a_posted_work(
     assert b"It rained under the dome." in body(client_for(None).get(url(work, "txt")))
 
 
-@pytest.mark.django_db(transaction=True)
+@commits
 def test_django_tasks_worker_runs_the_queued_builds(author: User, settings: Any) -> None:
     settings.SITE_URL = "http://testserver"
     # Real commits: the on-commit hook queues, the database worker (what `ficarchive worker`

@@ -23,9 +23,9 @@ from ficarchive.core import pagecache
 from ficarchive.moderation.actions import set_work_hidden
 from ficarchive.works.actions import ChapterInput, WorkInput, add_chapter, update_work
 from ficarchive.works.models import Work
-from tests.conftest import PASSWORD, client_for, make_work
+from tests.conftest import PASSWORD, client_for, commits, make_work
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = commits
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
