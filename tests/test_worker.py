@@ -28,6 +28,7 @@ from typing import Any
 import psycopg
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from scripts.cluster import fresh_database
 from tests.tasks import UNFINISHED
@@ -439,3 +440,27 @@ def test_serve_skips_what_is_up_to_date_and_stops_promptly(
     assert "Database is up to date." in text
     assert "Static files are up to date." in text
     assert "--preload" not in text  # gunicorn took the option (it would complain otherwise)
+
+
+@pytest.mark.django_db
+def test_a_worker_never_requeues_the_task_it_is_running_itself() -> None:
+    """Its heartbeat thread runs recovery while the worker runs a task: the task's worker id
+    carries this very pid, which for any other id means a process that has gone. Only an
+    older id with our pid, or a dead worker's, is requeued."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from ficarchive.core.management.commands.worker import make_worker_id, recover_orphans
+    from ficarchive.formats.tasks import build_download
+
+    own, previous = make_worker_id(), make_worker_id()  # same host and pid, other random part
+    assert own != previous
+    mine = build_download.enqueue(1, "epub", include_drafts=False, site_url="http://x")
+    theirs = build_download.enqueue(1, "html", include_drafts=False, site_url="http://x")
+    for result, worker_id in ((mine, own), (theirs, previous)):
+        DBTaskResult.objects.filter(pk=result.id).update(
+            status=TaskResultStatus.RUNNING, worker_ids=[worker_id], started_at=timezone.now()
+        )
+    assert recover_orphans("default", 60, own) == 1
+    assert DBTaskResult.objects.get(pk=mine.id).status == TaskResultStatus.RUNNING
+    assert DBTaskResult.objects.get(pk=theirs.id).status == TaskResultStatus.READY

@@ -52,14 +52,15 @@ def make_worker_id() -> str:
 
 
 def _process_gone(worker_id: str) -> bool:
-    """Return True if worker_id names a process on this host that no longer runs."""
+    """Return True if worker_id names a process on this host that no longer runs (the
+    caller has set this worker's own id aside)."""
     host, _, rest = worker_id.partition(":")
     pid_text, _, _ = rest.partition(":")
     pid = parse_whole_number(pid_text, max_digits=10)
     if host != make_worker_id().partition(":")[0] or pid is None:
         return False
     if pid == os.getpid():
-        return True  # a previous process had our pid: it is gone
+        return True  # a previous process had our pid (another id): it is gone
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -69,9 +70,10 @@ def _process_gone(worker_id: str) -> bool:
     return False
 
 
-def _dead_workers(worker_ids: set[str], recover_after: float) -> set[str]:
+def _dead_workers(worker_ids: set[str], recover_after: float, own_id: str) -> set[str]:
     """Return those of worker_ids whose worker is dead: its heartbeat is older than
-    recover_after seconds, or it is a process of this host that no longer runs."""
+    recover_after seconds, or it is a process of this host that no longer runs. This
+    worker (own_id) is never dead to itself."""
     stale_before = timezone.now() - timedelta(seconds=recover_after)
     beats = dict(
         WorkerBeat.objects.filter(worker_id__in=worker_ids).values_list("worker_id", "beat_at")
@@ -79,12 +81,15 @@ def _dead_workers(worker_ids: set[str], recover_after: float) -> set[str]:
     return {
         worker_id
         for worker_id in worker_ids
-        if _process_gone(worker_id) or (worker_id in beats and beats[worker_id] < stale_before)
+        if worker_id != own_id
+        and (_process_gone(worker_id) or (worker_id in beats and beats[worker_id] < stale_before))
     }
 
 
-def recover_orphans(backend_name: str, recover_after: float) -> int:
-    """Put back in the queue the tasks left RUNNING by dead workers (see the module doc).
+def recover_orphans(backend_name: str, recover_after: float, own_id: str) -> int:
+    """Put back in the queue the tasks left RUNNING by dead workers (see the module doc);
+    never the task this worker (own_id) is running, which its own heartbeat thread would
+    otherwise take for a dead process's (the pid is ours).
     A task whose worker left no heartbeat at all (it claimed the task just now, or ran before
     heartbeats existed) counts as orphaned once it has run for recover_after seconds.
     Returns how many were requeued."""
@@ -97,7 +102,7 @@ def recover_orphans(backend_name: str, recover_after: float) -> int:
     if not running:
         return 0
     last_worker = {pk: str(worker_ids[-1]) if worker_ids else "" for pk, worker_ids, _ in running}
-    dead = _dead_workers(set(last_worker.values()), recover_after)
+    dead = _dead_workers(set(last_worker.values()), recover_after, own_id)
     with_beats = set(
         WorkerBeat.objects.filter(worker_id__in=set(last_worker.values())).values_list(
             "worker_id", flat=True
@@ -106,11 +111,14 @@ def recover_orphans(backend_name: str, recover_after: float) -> int:
     orphans = [
         pk
         for pk, _, started_at in running
-        if last_worker[pk] in dead
-        or (
-            last_worker[pk] not in with_beats
-            and started_at is not None
-            and started_at < stale_before
+        if last_worker[pk] != own_id
+        and (
+            last_worker[pk] in dead
+            or (
+                last_worker[pk] not in with_beats
+                and started_at is not None
+                and started_at < stale_before
+            )
         )
     ]
     requeued = 0
@@ -151,7 +159,7 @@ class Heartbeat(threading.Thread):
                 try:
                     close_old_connections()
                     self.beat()
-                    recover_orphans(self.backend_name, self.recover_after)
+                    recover_orphans(self.backend_name, self.recover_after, self.worker_id)
                     WorkerBeat.objects.filter(
                         beat_at__lt=timezone.now() - FORGET_BEATS_AFTER
                     ).delete()
@@ -217,7 +225,7 @@ class Command(BaseCommand):
         worker_id = make_worker_id()
         heartbeat = Heartbeat(worker_id, DEFAULT_TASK_BACKEND_ALIAS, options["recover_after"])
         heartbeat.beat()
-        recover_orphans(DEFAULT_TASK_BACKEND_ALIAS, options["recover_after"])
+        recover_orphans(DEFAULT_TASK_BACKEND_ALIAS, options["recover_after"], worker_id)
         periodic.start_periodic_tasks()  # e.g. the daily kudos digest (kudos/tasks.py)
         heartbeat.start()
         worker = Worker(
