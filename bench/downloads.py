@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import write_section
+from bench.serving import wait_answering
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -296,12 +297,7 @@ def waits(port: int, scratch: Path, sizes: list[int]) -> dict[str, Any]:
     request_waits: list[tuple[float, str, int]] = []
     ready: list[dict[str, Any]] = []
     try:
-        for _ in range(120):
-            try:
-                if _get(port, "/healthz", "*/*")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
+        wait_answering(port, process=server)
         # Warm-up, as bench/run.py does: the first requests to a just-started server pay for
         # its start (issue 12's target 7, another task); they are reported on their own.
         cold = [_get(port, f"/works/{demo_ids[0]}/", "text/html")[1] for _ in range(6)]

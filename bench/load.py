@@ -38,6 +38,7 @@ import psycopg
 
 from bench.report import with_marked_sections
 from bench.run import load_average, machine_line
+from bench.serving import wait_answering
 from scripts.cluster import ClusterError, Process, free_port, running_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -286,21 +287,6 @@ def run_load(target: Target, seconds: float, readers: int, writers: int) -> dict
     }
 
 
-def _wait_answering(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"ficarchive serve exited:\n{log.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", int(url.rsplit(":", 1)[1]), timeout=5)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)  # nothing to wait on but the port
-    raise SystemExit(f"ficarchive serve did not answer within 120 s:\n{log.read_text()[-3000:]}")
-
-
 @contextmanager
 def sqlite_target(root: Path) -> Iterator[Target]:
     """One `ficarchive serve --with-worker` on SQLite, as a small site runs."""
@@ -318,7 +304,10 @@ def sqlite_target(root: Path) -> Iterator[Target]:
         )  # fmt: skip
     server = Process("serve", popen, log)
     try:
-        _wait_answering(target.url, popen, log)
+        try:
+            wait_answering(int(target.url.rsplit(":", 1)[1]), process=popen, log=log)
+        except RuntimeError as error:
+            raise SystemExit(str(error)) from None
         yield target
     finally:
         server.stop()

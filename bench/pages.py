@@ -38,6 +38,7 @@ from urllib.parse import quote
 
 from bench.report import write_section
 from bench.run import free_port, load_average, machine_line
+from bench.serving import wait_answering
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "pages-results.json"
@@ -163,12 +164,7 @@ def nginx(root: Path) -> Iterator[int]:
     )
     process = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(root)])
     try:
-        for _ in range(50):
-            try:
-                _get(port, "/missing")
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_answering(port, "/missing", process=process, timeout=5)
         yield port
     finally:
         process.terminate()

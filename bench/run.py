@@ -43,6 +43,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench.report import with_marked_sections
+from bench.serving import wait_answering
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -342,14 +343,7 @@ def serving(archive: Archive, workers: int, port: int | None = None) -> Iterator
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(240):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/works/?page=1")
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.5)
+        wait_answering(port, "/works/?page=1", process=server)
         yield port
     finally:
         server.terminate()

@@ -43,6 +43,7 @@ from urllib.parse import urlencode
 
 from bench.report import write_section
 from bench.run import load_average, machine_line, percentile
+from bench.serving import wait_answering
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "writes-results.json"
@@ -258,16 +259,7 @@ def serving(data_dir: Path, port: int, workers: int) -> Iterator[None]:
         stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(240):
-            if server.poll() is not None:
-                raise RuntimeError(f"The server stopped; see {log.name}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/login/")
-                conn.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.5)
+        wait_answering(port, "/login/", process=server, log=Path(log.name))
         yield
     finally:
         server.terminate()

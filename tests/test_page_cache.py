@@ -19,7 +19,7 @@ from django.test import RequestFactory
 from ficarchive.accounts.actions import sign_up
 from ficarchive.accounts.models import User
 from ficarchive.blocking.actions import mute_user
-from ficarchive.core import pagecache
+from ficarchive.core import pagecache, warmup
 from ficarchive.moderation.actions import set_work_hidden
 from ficarchive.works.actions import ChapterInput, WorkInput, add_chapter, update_work
 from ficarchive.works.models import Work
@@ -61,19 +61,8 @@ class Visitor:
         environ["REMOTE_ADDR"] = self.address
         if self.cookies:
             environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        seen: list[Any] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
-            seen[:] = [status, headers]
-            return lambda data: None
-
-        result = self.app(environ, start_response)
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        answer = Answer(int(seen[0].split()[0]), seen[1], body.decode())
+        status, headers, body = warmup.call(self.app, environ)
+        answer = Answer(int(status.split()[0]), headers, body.decode())
         self.cookies.update(answer.cookies())
         return answer
 
@@ -255,3 +244,10 @@ def test_the_cache_can_be_turned_off(author: User, settings: Any) -> None:
     settings.PAGE_CACHE = False
     application = get_wsgi_application()
     assert pagecache.wrap(application) is application
+
+
+def test_the_warm_up_renders_the_first_pages_and_counts_no_hit(app: Any, author: User) -> None:
+    work = make_work(author, "Early Riser")
+    done = warmup.warm_up(get_wsgi_application(), "testserver")
+    assert done == [("/", "200 OK"), ("/works/", "200 OK"), (f"/works/{work.pk}/", "200 OK")]
+    assert Work.objects.get(pk=work.pk).hit_count == 0

@@ -70,18 +70,24 @@ def _get(app: WSGIApp, host: str, path: str) -> str:
         "wsgi.run_once": False,
         WARMUP: True,
     }
-    status: list[str] = []
+    status, _, _ = call(app, environ)
+    return status
+
+
+def call(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call a WSGI application as a server does: return the status line, the headers and
+    the whole body, the response closed."""
+    seen: list[Any] = ["", []]
 
     def start_response(code: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        status.append(code)
+        seen[:] = [code, headers]
         return lambda data: None
 
     result = app(environ, start_response)
     try:
-        for _chunk in result:
-            pass
+        body = b"".join(result)
     finally:
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    return status[0] if status else ""
+    return seen[0], seen[1], body
