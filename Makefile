@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test check lint typecheck migrations-check pytest bench bench-scale bench-pages bench-load cluster clean setup
+.PHONY: run serve test check lint typecheck migrations-check pytest bench bench-scale bench-pages bench-matching bench-load cluster clean setup
 
 setup: $(STAMP)
 
@@ -51,7 +51,11 @@ clean:
 
 ## Every benchmark (not in CI), each writing its figures into docs/benchmarks.md: the scale
 ## benchmark, guests' pages against nginx. Needs Debian's wrk and nginx for bench-pages.
-bench: bench-scale bench-pages
+bench: bench-scale bench-pages bench-matching
+
+## Gift exchange matching at Yuletide's size (2,500 sign-ups): bench/matching.py.
+bench-matching: $(STAMP)
+	$(BIN)/python -m bench.matching
 
 ## Scale benchmark: builds archives of 10k, 100k and 1M works, measures over HTTP.
 ## Partial runs: make bench-scale SIZES=10000 DB=postgres ARGS="--only work"
