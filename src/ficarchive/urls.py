@@ -12,6 +12,7 @@ from ficarchive.accounts import views as accounts
 from ficarchive.api import views as api
 from ficarchive.blocking import views as blocking
 from ficarchive.bookmarks import views as bookmarks
+from ficarchive.challenges import views as challenges
 from ficarchive.comments import views as comments
 from ficarchive.core import health
 from ficarchive.feeds import views as feeds
@@ -109,6 +110,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("works/<int:work_id>/bookmark/", bookmarks.work_bookmark, name="work_bookmark"),
     path("works/<int:work_id>/later/", bookmarks.mark_for_later, name="mark_for_later"),
     path("series/<int:series_id>/bookmark/", bookmarks.series_bookmark, name="series_bookmark"),
+    # Tag sets (challenges' lists of tags, with nominations)
+    path("tag_sets/", challenges.tag_set_list, name="tag_sets"),
+    path("tag_sets/new/", challenges.new_tag_set, name="new_tag_set"),
+    path("tag_sets/<int:tag_set_id>/", challenges.tag_set_detail, name="tag_set"),
+    path("tag_sets/<int:tag_set_id>/edit/", challenges.edit_tag_set, name="edit_tag_set"),
+    path("tag_sets/<int:tag_set_id>/delete/", challenges.delete_tag_set, name="delete_tag_set"),
+    path("tag_sets/<int:tag_set_id>/nominate/", challenges.nominate, name="nominate_tags"),
+    path(
+        "tag_sets/<int:tag_set_id>/nominations/",
+        challenges.review_nominations,
+        name="review_nominations",
+    ),
     path("series/new/", series.new_series, name="new_series"),
     path("series/<int:series_id>/", series.series_detail, name="series"),
     path("series/<int:series_id>/edit/", series.edit_series, name="edit_series"),

@@ -32,6 +32,8 @@ UNSEEN = frozenset(
         "api.ApiToken",
         "api.IdempotentRequest",
         "bookmarks.BookmarkTag",
+        "challenges.TagSet",
+        "challenges.TagNomination",
         "core.WorkerBeat",
         "core.FormSubmission",
         "history.Reading",
