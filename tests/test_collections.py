@@ -8,6 +8,7 @@ from typing import Any
 
 import feedparser
 import pytest
+from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -18,13 +19,18 @@ from ficarchive.collections.actions import (
     add_member,
     add_work,
     create_collection,
+    delete_collection,
     invite_work,
+    moderate_item,
+    update_collection,
 )
 from ficarchive.collections.models import Approval, Collection, CollectionItem, CollectionMember
+from ficarchive.core import pagecache
 from ficarchive.notifications.models import Notification
 from ficarchive.works.models import Work
-from tests.conftest import client_for, hostile_corpus, make_work
+from tests.conftest import client_for, commits, hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
+from tests.test_page_cache import Visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -416,3 +422,25 @@ def test_list_pages_cost_the_same_queries_for_more_rows(
     assert big == small, (small, big)
     with django_assert_max_num_queries(25):
         guest.get(path)
+
+
+@commits
+def test_a_guests_cached_work_page_shows_collection_changes_at_once(
+    author: User, reader: User
+) -> None:
+    app = pagecache.PageCache(get_wsgi_application())
+    work = make_work(author, "Cached Lantern")
+    fest = collection(reader, moderated=True)
+    path = f"/works/{work.pk}/"
+    assert Visitor(app, "203.0.113.1").get(path).cache == "miss"
+    assert Visitor(app, "203.0.113.2").get(path).cache == "hit"
+    item = add_work(author, fest, work)  # waiting: the page does not change
+    assert "In collections" not in Visitor(app, "203.0.113.3").get(path).body
+    moderate_item(reader, item, approve=True)
+    page = Visitor(app, "203.0.113.4").get(path)
+    assert page.cache == "miss" and "Dome Fest" in page.body
+    update_collection(reader, fest, CollectionInput(name="dome_fest", title="Rain Fest"))
+    page = Visitor(app, "203.0.113.5").get(path)
+    assert page.cache == "miss" and "Rain Fest" in page.body
+    delete_collection(reader, fest)
+    assert "In collections" not in Visitor(app, "203.0.113.6").get(path).body
