@@ -262,8 +262,6 @@ def collection_members(request: HttpRequest, name: str) -> HttpResponse:
                 return redirect(f"/collections/{collection.name}/members/")
         except ValidationError as error:
             add_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error) or "Only the collection's owners can do that.")
     context = _header(request, collection, "members")
     context.update(
         form=form,
