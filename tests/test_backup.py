@@ -145,8 +145,8 @@ def add_other_rows(author: User, reader: User, stranger: User) -> None:
     related works, collections (a sub-collection, members, approved and waiting works),
     subscriptions, notifications, blocks and mutes, reports and sanctions."""
     from ficarchive.blocking.actions import block_user, mute_user
-    from ficarchive.collections import actions as collections
     from ficarchive.bookmarks.actions import BookmarkInput, save_bookmark
+    from ficarchive.collections import actions as collections
     from ficarchive.comments.actions import CommentInput, add_comment
     from ficarchive.history.actions import set_paused
     from ficarchive.kudos.actions import leave_kudos
