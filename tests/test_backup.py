@@ -142,9 +142,11 @@ def build_archive(author: User, reader: User, stranger: User) -> None:
 def add_other_rows(author: User, reader: User, stranger: User) -> None:
     """Rows in the other apps' tables, made through their actions (and a page view for hits
     and reading history): kudos, comments with a reply (a self link), bookmarks, series and
-    related works, subscriptions, notifications, blocks and mutes, reports and sanctions."""
+    related works, collections (a sub-collection, members, approved and waiting works),
+    subscriptions, notifications, blocks and mutes, reports and sanctions."""
     from ficarchive.blocking.actions import block_user, mute_user
     from ficarchive.bookmarks.actions import BookmarkInput, save_bookmark
+    from ficarchive.collections import actions as collections
     from ficarchive.comments.actions import CommentInput, add_comment
     from ficarchive.history.actions import set_paused
     from ficarchive.kudos.actions import leave_kudos
@@ -172,6 +174,18 @@ def add_other_rows(author: User, reader: User, stranger: User) -> None:
     add_work(author, series, other)
     add_related_work(author, other, parent_work=work)
     add_related_work(author, work, external_title="Elsewhere", external_url="https://example.org/")
+    fest = collections.create_collection(
+        reader, collections.CollectionInput(name="Dome_Fest", title="Dome Fest", description="*Hi*")
+    )
+    year = collections.create_collection(
+        reader,
+        collections.CollectionInput(
+            name="dome_2026", title="Dome 2026", parent="dome_fest", moderated=True
+        ),
+    )
+    collections.add_member(reader, fest, "author", "moderator")
+    collections.add_work(author, fest, work)
+    collections.add_work(author, year, other)
     subscribe_to_work(reader, work)
     subscribe_to_creator(reader, author)
     notify(reader, kind="test", message="Hello “reader”", url="/works/", key="backup-test")

@@ -37,6 +37,8 @@ from ficarchive.api.actions import create_token
 from ficarchive.api.schema import SCHEMAS, Schema
 from ficarchive.api.views import OPERATIONS
 from ficarchive.bookmarks.actions import BookmarkInput, save_bookmark
+from ficarchive.collections.actions import CollectionInput, create_collection
+from ficarchive.collections.actions import add_work as add_to_collection
 from ficarchive.comments.actions import CommentInput, add_comment
 from ficarchive.moderation.actions import file_report, suspend_user
 from ficarchive.moderation.sanctions import AccountRestricted, check_active
@@ -115,6 +117,7 @@ PLAUSIBLE: dict[str, str] = {
     "relationships": "Faye Valentine/Julia",
     "freeforms": "Fluff",
     "tags": "Fluff",
+    "collections": "",
     "name": "Walk name",
     "description": "A description.",
     "target": "Fluff",
@@ -276,6 +279,12 @@ class Scene:
         self.other_series = create_series(author, SeriesInput(title="Author's Series"))
         add_work(author, self.other_series, self.other)
         add_related_work(member, self.work, parent_work=self.other)
+        # Named like a tag, so the walk's "name" values reach the collection's pages too.
+        self.collection = create_collection(
+            member, CollectionInput(name="Fluff", title="Member's Collection", moderated=True)
+        )
+        add_to_collection(member, self.collection, self.work)
+        add_to_collection(author, self.collection, self.other)
         self.bookmark, _ = save_bookmark(member, BookmarkInput(notes="Good."), work=self.other)
         save_bookmark(author, BookmarkInput(notes="Mine."), work=self.work)
         chapter = self.other.chapters.get(position=1)
@@ -480,6 +489,7 @@ def test_the_walk_would_change_things_for_an_active_member() -> None:
         f"/works/{work}/delete/",
         "/series/new/",
         f"/series/{series}/edit/",
+        "/collections/Fluff/items/",
         f"/works/{scene.other.pk}/kudos/",
         f"/works/{scene.other.pk}/comments/",
         f"/works/{scene.other.pk}/bookmark/",

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "ficarchive.formats",
     "ficarchive.series",
     "ficarchive.challenges",
+    "ficarchive.collections",
     "ficarchive.bookmarks",
     "ficarchive.history",
     "django_tasks",

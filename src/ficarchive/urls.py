@@ -13,6 +13,7 @@ from ficarchive.api import views as api
 from ficarchive.blocking import views as blocking
 from ficarchive.bookmarks import views as bookmarks
 from ficarchive.challenges import views as challenges
+from ficarchive.collections import views as collections
 from ficarchive.comments import views as comments
 from ficarchive.core import health
 from ficarchive.feeds import views as feeds
@@ -103,6 +104,40 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inbox/", notifications.inbox, name="inbox"),
     path("inbox/update/", notifications.update, name="inbox_update"),
     path("inbox/settings/", notifications.notification_settings, name="notification_settings"),
+    # Collections
+    path("collections/", collections.collection_list, name="collections"),
+    path("collections/new/", collections.new_collection, name="new_collection"),
+    path("collections/items/", collections.my_items, name="my_collection_items"),
+    path("collections/<str:name>/", collections.collection_detail, name="collection"),
+    path("collections/<str:name>/works/", collections.collection_works, name="collection_works"),
+    path(
+        "collections/<str:name>/bookmarks/",
+        collections.collection_bookmarks,
+        name="collection_bookmarks",
+    ),
+    path(
+        "collections/<str:name>/participants/",
+        collections.collection_participants,
+        name="collection_participants",
+    ),
+    path(
+        "collections/<str:name>/fandoms/",
+        collections.collection_fandoms,
+        name="collection_fandoms",
+    ),
+    path("collections/<str:name>/feed.atom", feeds.collection_feed, name="collection_feed"),
+    path("collections/<str:name>/edit/", collections.edit_collection, name="edit_collection"),
+    path(
+        "collections/<str:name>/delete/",
+        collections.delete_collection,
+        name="delete_collection",
+    ),
+    path(
+        "collections/<str:name>/members/",
+        collections.collection_members,
+        name="collection_members",
+    ),
+    path("collections/<str:name>/items/", collections.collection_items, name="collection_items"),
     # Bookmarks, series, related works and reading history
     path("bookmarks/", bookmarks.my_bookmarks, name="my_bookmarks"),
     path("users/<str:username>/bookmarks/", bookmarks.user_bookmarks, name="user_bookmarks"),

@@ -17,6 +17,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from ficarchive.collections.actions import find_collection
+from ficarchive.collections.queries import in_collection, scope_ids
 from ficarchive.core.pagination import PER_PAGE, paginate
 from ficarchive.feeds.atom import (
     ACQUISITION_TYPE,
@@ -111,6 +113,36 @@ def tag_feed(request: HttpRequest, name: str) -> HttpResponseBase:
         links=[
             Link(site.url(tag_feed_url(tag)), "self", ATOM_TYPE),
             Link(site.url(tag.get_absolute_url() + "works/"), "alternate", "text/html"),
+        ],
+        entries=[work_entry(work, site) for work in works],
+    )
+    return _xml(render_feed(feed), ATOM_CONTENT_TYPE)
+
+
+@require_safe
+def collection_feed(request: HttpRequest, name: str) -> HttpResponseBase:
+    """The Atom feed of a collection: the newest public works approved in it (and in its
+    sub-collections)."""
+    collection = find_collection(name)
+    if collection is None:
+        raise Http404("No such collection.")
+    site = Site.of(request)
+    url = f"/collections/{collection.name}/"
+    works = list(
+        public_works()
+        .filter(in_collection(scope_ids(collection)))
+        .for_listing()
+        .order_by("-updated_at", "-pk")[:TAG_FEED_SIZE]
+    )
+    feed = Feed(
+        id=site.url(url + "feed.atom"),
+        title=f"{collection.title} · {archive_name()}",
+        subtitle=f"The newest works in the collection {collection.title}",
+        updated=latest(works, collection.created_at),
+        author=_site_author(site),
+        links=[
+            Link(site.url(url + "feed.atom"), "self", ATOM_TYPE),
+            Link(site.url(url + "works/"), "alternate", "text/html"),
         ],
         entries=[work_entry(work, site) for work in works],
     )

@@ -8,6 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ficarchive.accounts.models import Pseud, User
+from ficarchive.collections.forms import parse_collection_names
+from ficarchive.collections.models import Collection
+from ficarchive.collections.queries import work_collection_names
 from ficarchive.core.forms import PlainLabelsMixin
 from ficarchive.moderation.honeypot import HoneypotMixin
 from ficarchive.tags.actions import split_tag_list
@@ -119,6 +122,13 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
     moderate_comments = forms.BooleanField(
         label="New comments wait for my approval before they show", required=False
     )
+    collections = forms.CharField(
+        label="Collections",
+        required=False,
+        max_length=3000,
+        help_text="Names of collections to add the work to, separated by commas.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -147,6 +157,12 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
 
     def clean_freeforms(self) -> list[str]:
         return self._clean_tag_field("freeforms")
+
+    def clean_collections(self) -> list[Collection]:
+        return parse_collection_names(self.cleaned_data.get("collections") or "")
+
+    def chosen_collections(self) -> list[Collection]:
+        return list(self.cleaned_data.get("collections") or [])
 
     def work_input(self) -> WorkInput:
         """Return the cleaned data as a WorkInput for the actions."""
@@ -200,6 +216,7 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
             "allow_guest_kudos": work.allow_guest_kudos,
             "comment_permission": work.comment_permission,
             "moderate_comments": work.moderate_comments,
+            "collections": ", ".join(work_collection_names(work.pk)),
         }
 
 

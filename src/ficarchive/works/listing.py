@@ -481,18 +481,23 @@ def build_listing(
     facets: bool = True,
     viewer: str = "guest",
     muted: Exists | None = None,
+    bound: int | None = None,
 ) -> Listing:
     """Return the page of ``works`` (what the reader may see) that the query string asks for.
     ``viewer`` names whose view of the archive ``works`` is ("guest", or one per user and
     state of their mutes), for the cache of large counts. ``muted`` is the condition "carries
     a tag the reader muted" (`ficarchive.preferences.queries.carries_muted_tag`): such works
-    are left out, and counted in ``muted_hidden``.
+    are left out, and counted in ``muted_hidden``. ``bound`` is an upper bound on the works
+    ``works`` holds when it is already narrowed to a few (a collection's items), so their
+    counts are fresh.
 
     The page is found in two steps so deep pages stay fast: the ids of the page are read from
     the sort index alone (OFFSET over an index of (status, sort key, id)), then only those
     twenty works are loaded with their tags and creators."""
     f = parse_filters(params, fixed=fixed)
     plan = plan_listing(f, fixed)
+    if bound is not None and bound < plan.candidates:
+        plan = Plan(candidates=bound, drive=plan.drive)
     narrowed = apply_filters(works, f, fixed=fixed, drive=plan.drive)
     search: WorkSearch | None = None
     if f.q:

@@ -9,11 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ficarchive.accounts.models import User
+from ficarchive.collections.actions import set_work_collections
 from ficarchive.core import submissions
 from ficarchive.core.forms import add_errors
 from ficarchive.core.pagination import PER_PAGE
@@ -249,6 +251,23 @@ def _preview(work_form: WorkForm, chapter_form: ChapterForm) -> dict[str, Any]:
     }
 
 
+def _post_work(user: User, work_form: WorkForm, chapter_form: ChapterForm, *, draft: bool) -> Work:
+    """Post (or save as a draft) the work and add it to the collections the form names, in
+    one transaction: a collection that refuses it leaves nothing posted."""
+    fmt = work_form.cleaned_data["text_format"]
+    with transaction.atomic():
+        work = actions.post_work(
+            user,
+            work_form.work_input(),
+            chapter_form.chapter_input(fmt),
+            pseuds=work_form.chosen_pseuds(),
+            draft=draft,
+        )
+        if collections := work_form.chosen_collections():
+            set_work_collections(user, work, collections)
+    return work
+
+
 def _already_sent(request: HttpRequest, path: str) -> HttpResponse:
     """Lead a posting form sent again to what its first submit made."""
     messages.info(request, "This form was already sent: here is what it made.")
@@ -263,7 +282,6 @@ def new_work(request: HttpRequest) -> HttpResponse:
         work_form = WorkForm(request.POST, user=user)
         chapter_form = ChapterForm(request.POST, first_chapter=True)
         if work_form.is_valid() and chapter_form.is_valid():
-            fmt = work_form.cleaned_data["text_format"]
             intent = request.POST.get("intent", "post")
             if intent == "preview":
                 if refused := refuse_over_limit(request, "preview"):
@@ -279,13 +297,7 @@ def new_work(request: HttpRequest) -> HttpResponse:
                     work = submissions.once(
                         user,
                         token,
-                        lambda: actions.post_work(
-                            user,
-                            work_form.work_input(),
-                            chapter_form.chapter_input(fmt),
-                            pseuds=work_form.chosen_pseuds(),
-                            draft=intent == "draft",
-                        ),
+                        lambda: _post_work(user, work_form, chapter_form, draft=intent == "draft"),
                         lambda made: made.get_absolute_url(),
                     )
                 except submissions.AlreadySent as sent:
@@ -324,7 +336,9 @@ def edit_work(request: HttpRequest, work_id: int) -> HttpResponse:
         form = WorkForm(request.POST, user=user)
         if form.is_valid():
             try:
-                actions.update_work(user, work, form.work_input(), pseuds=form.chosen_pseuds())
+                with transaction.atomic():
+                    actions.update_work(user, work, form.work_input(), pseuds=form.chosen_pseuds())
+                    set_work_collections(user, work, form.chosen_collections())
             except ValidationError as error:
                 add_errors(form, error)
             else:
