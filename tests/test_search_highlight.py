@@ -77,3 +77,14 @@ def test_the_listing_says_it_without_doubled_quotes(author: User) -> None:
     snippet = re.search(r'<p class="search-snippet">(.*?)</p>', text, re.S)
     assert snippet is not None
     assert marked(snippet.group(1)) == ["bridge", "water"]
+
+
+def test_the_snippet_is_the_first_window_with_every_marked_word() -> None:
+    # The scan stops once a window holds every marked word; the window is the one a full
+    # scan chooses: the first with the most different words.
+    filler = "rain fell on the dome. " * 40
+    text = f"The door. {filler}A stone here. {filler}The stone door. {filler}The stone door."
+    snippet = make_snippet([text], parse_query("stone door"))
+    assert snippet.startswith("…") and marked(snippet)[:2] == ["stone", "door"]
+    assert make_snippet([text], parse_query('"the door"')).startswith("<mark>The door</mark>")
+    assert marked(make_snippet([text], parse_query("door")))[0] == "door"

@@ -8,13 +8,14 @@ the index's text, by ficarchive.search.snippet.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import F, FloatField, Func, Value
+from django.db.models import BooleanField, F, FloatField, Func, OrderBy, Value
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.safestring import SafeString, mark_safe
 
@@ -30,6 +31,50 @@ FTS5_WEIGHTS = "10.0, 5.0, 5.0, 2.0, 1.0"
 # 100,000 matches of two common words costs hundreds of milliseconds, and the best of the
 # newest 2,000 is what a reader of an archive sorted by freshness expects anyway.
 RANK_LIMIT = 2_000
+# PostgreSQL's RUM index of the search documents (migration search 0002), when the server has
+# the extension; without it the GIN index of migration 0001 is there instead.
+RUM_INDEX = "search_document_rum"
+# The point newest-first order measures ids from: the distance is a float8, exact for ids up
+# to 2**53 (an id above it would come last, ordered as infinitely far).
+_NEWEST_FROM = 2**53
+# Whether each database (by name) has the RUM index: read from the catalog once per process.
+_rum_indexed: dict[str, bool] = {}
+
+
+def uses_rum() -> bool:
+    """True when the database is PostgreSQL and its search table has the RUM index, whose
+    entries carry each row's id, so the newest matches are read from the index in order.
+    Checked once per process and database (``forget_index_kind`` checks again)."""
+    if connection.vendor != "postgresql":
+        return False
+    name = str(connection.settings_dict["NAME"])
+    if name not in _rum_indexed:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = %s AND indexname = %s",
+                [TABLE, RUM_INDEX],
+            )
+            _rum_indexed[name] = cursor.fetchone() is not None
+    return _rum_indexed[name]
+
+
+def forget_index_kind() -> None:
+    """Forget which index each database has (after the RUM index was added or dropped)."""
+    _rum_indexed.clear()
+
+
+class NewestFirst(Func):
+    """PostgreSQL with RUM: the index row id's distance from a larger id (``<=|``, the RUM
+    operator the index orders by), so ascending order is newest first, read from the index."""
+
+    output_field = FloatField()
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        rowid, params = compiler.compile(self.source_expressions[0])
+        return f"({rowid} <=| {_NEWEST_FROM}::bigint)", list(params)
 
 
 class Relevance(Func):
@@ -121,12 +166,39 @@ class WorkSearch:
         return snippets
 
 
+class AmongIds(Func):
+    """``column IN ids`` with the ids as one parameter (a PostgreSQL array, a JSON array read
+    by SQLite's json_each): the ranking query names the 2,000 known matches, and 2,000
+    parameters cost more to build, send and parse than the ranking of a phrase itself."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: F, ids: list[int]) -> None:
+        super().__init__(column)
+        self.ids = [int(pk) for pk in ids]
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s::bigint[])", [*params, self.ids]
+        sql = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (a column)
+        return sql, [*params, json.dumps(self.ids)]
+
+
 def newest_match_ids(found: WorkQuerySet, count: int) -> list[int]:
     """Return the ids of the newest ``count`` works of ``found`` (works already narrowed by a
     match), newest first. Ordered by the index row's id, which both databases read in that
     order: FTS5 walks its doclists backwards and stops at the limit, PostgreSQL walks the
-    index table's primary key (or sorts the few matches of a rare word)."""
-    return list(found.order_by("-search_document__work").values_list("pk", flat=True)[:count])
+    index table's primary key (or sorts the few matches of a rare word), and PostgreSQL with
+    the RUM index reads them from that index in id order (``rowid <=| max``), the rows that
+    do not match never read."""
+    order: OrderBy | str = "-search_document__work"
+    if uses_rum():
+        order = OrderBy(NewestFirst(F("search_document__work")))
+    return list(found.order_by(order).values_list("pk", flat=True)[:count])
 
 
 def search_works(
@@ -169,7 +241,7 @@ def search_works(
             # itself the planner scans the whole table for a rare word, since it does not
             # count the cost of reading each large tsvector, and @@ would read each one
             # again.)
-            found = works.filter(search_document__work__in=newest)
+            found = works.filter(AmongIds(F("search_document__work"), newest))
         elif newest and (query.has_phrase or query.has_stop_word):
             # bm25() first counts the works that hold each phrase over the whole index,
             # checking positions in every work that has its words (300 ms for "the door" at
@@ -178,7 +250,7 @@ def search_works(
             # words (in every work, they weigh nothing in bm25), without checking positions.
             ranking = to_fts5(query.words_query())
             found = works.filter(
-                pk__in=newest,
+                AmongIds(F("pk"), newest),
                 search_document__work__gte=min(newest),
                 search_document__document__matches=ranking,
             )

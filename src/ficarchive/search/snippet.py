@@ -42,6 +42,36 @@ def _key(hit: re.Match[str]) -> str:
     return " ".join(re.findall(r"[^\W_]+", hit.group(0).casefold()))
 
 
+def _covers_all(hits: list[re.Match[str]], index: int, wanted: int) -> bool:
+    """True when the window that starts at ``hits[index]`` holds ``wanted`` different
+    searched words (every one the query marks)."""
+    seen = set()
+    for other in hits[index:]:
+        if other.start() - hits[index].start() > AFTER:
+            break
+        seen.add(_key(other))
+    return len(seen) >= wanted
+
+
+def _hits(pattern: re.Pattern[str], text: str, wanted: int) -> list[re.Match[str]]:
+    """Return the hits of the text, up to ``MAX_HITS``, and no further than needed to choose
+    the window: the scan stops once a window holds all ``wanted`` searched words (no later
+    window can beat it, `_best_hit` takes the first best) and the hits after its start that
+    it could hold are read. A single searched word or phrase stops at its first hit; long
+    texts are not scanned to their end for common words."""
+    hits: list[re.Match[str]] = []
+    closed = 0  # hits before this index have every hit of their window read
+    for hit in pattern.finditer(text):
+        hits.append(hit)
+        if len(hits) >= MAX_HITS or wanted <= 1:
+            break
+        while closed < len(hits) and hit.start() - hits[closed].start() > AFTER:
+            if _covers_all(hits, closed, wanted):
+                return hits
+            closed += 1
+    return hits
+
+
 def _best_hit(hits: list[re.Match[str]]) -> re.Match[str]:
     """Return the hit that starts the window with the most different searched words."""
     best, best_score = hits[0], 0
@@ -74,13 +104,10 @@ def make_snippet(texts: list[str], query: SearchQuery) -> str:
     pattern = _pattern(query)
     if pattern is None:
         return ""
+    wanted = len({" ".join(t.tokens).casefold() for t in query.highlights()})
     for full in texts:
         text = full[:SCAN_CHARS]
-        hits = []
-        for hit in pattern.finditer(text):
-            hits.append(hit)
-            if len(hits) >= MAX_HITS:
-                break
+        hits = _hits(pattern, text, wanted)
         if not hits:
             continue
         best = _best_hit(hits)
