@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "ficarchive.revisions",
     "ficarchive.formats",
     "ficarchive.series",
+    "ficarchive.gifts",
     "ficarchive.bookmarks",
     "ficarchive.history",
     "django_tasks",

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.core.forms import PlainLabelsMixin
+from ficarchive.gifts.actions import split_names
+from ficarchive.gifts.models import CreatorInvitation, Gift, pseud_form_name
 from ficarchive.moderation.honeypot import HoneypotMixin
 from ficarchive.tags.actions import split_tag_list
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES
@@ -62,6 +64,15 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="The pseuds the work is credited to (your default pseud if none is ticked).",
     )
+    co_creators = forms.CharField(
+        label="Invite co-creators",
+        required=False,
+        max_length=5000,
+        help_text="Other members' pseuds, separated by commas (“pseud (account)” when several "
+        "members share the name). Each is invited and credited only once they accept; members "
+        "who turned invitations off, or who blocked you, can't be invited.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     rating = forms.ChoiceField(label="Rating", choices=Rating.choices, initial=Rating.NOT_RATED)
     warnings = forms.MultipleChoiceField(
         label="Archive warnings",
@@ -89,6 +100,15 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
         "paragraphs), Markdown, or HTML.",
     )
     summary = _text("Summary", SUMMARY_MAX)
+    gifts = forms.CharField(
+        label="Gift this work to",
+        required=False,
+        max_length=5000,
+        help_text="Members' pseuds or names of people without an account, separated by commas. "
+        "Members are told once the work is posted and can refuse the gift. Members who turned "
+        "gifts off, or who blocked you, can't be named.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     notes = _text("Notes", NOTES_MAX, help_text="Shown before the work.")
     end_notes = _text("End notes", NOTES_MAX, help_text="Shown after the work.")
     language = forms.ChoiceField(label="Language", choices=LANGUAGES, initial="en")
@@ -148,6 +168,12 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
     def clean_freeforms(self) -> list[str]:
         return self._clean_tag_field("freeforms")
 
+    def clean_gifts(self) -> list[str]:
+        return split_names(self.cleaned_data.get("gifts") or "")
+
+    def clean_co_creators(self) -> list[str]:
+        return split_names(self.cleaned_data.get("co_creators") or "")
+
     def work_input(self) -> WorkInput:
         """Return the cleaned data as a WorkInput for the actions."""
         data = self.cleaned_data
@@ -171,6 +197,8 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
             allow_guest_kudos=data["allow_guest_kudos"],
             comment_permission=data["comment_permission"] or CommentPermission.ANYONE,
             moderate_comments=data["moderate_comments"],
+            gifts=data["gifts"],
+            co_creators=data["co_creators"],
         )
 
     def chosen_pseuds(self) -> list[Pseud]:
@@ -200,6 +228,11 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
             "allow_guest_kudos": work.allow_guest_kudos,
             "comment_permission": work.comment_permission,
             "moderate_comments": work.moderate_comments,
+            "gifts": ", ".join(g.form_name for g in Gift.objects.accepted().for_work(work)),
+            "co_creators": ", ".join(
+                pseud_form_name(i.pseud)
+                for i in CreatorInvitation.objects.filter(work=work).select_related("pseud__user")
+            ),
         }
 
 
