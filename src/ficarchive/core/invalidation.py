@@ -34,6 +34,8 @@ UNSEEN = frozenset(
         "bookmarks.BookmarkTag",
         "core.WorkerBeat",
         "core.FormSubmission",
+        "gifts.CreatorInvitation",
+        "gifts.CreditPreferences",
         "history.Reading",
         "history.HistorySettings",
         "kudos.KudosDigestDay",
