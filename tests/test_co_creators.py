@@ -18,7 +18,7 @@ from ficarchive.gifts.actions import (
     leave_work,
     save_credit_preferences,
 )
-from ficarchive.gifts.models import CreatorInvitation
+from ficarchive.gifts.models import CreatorInvitation, Gift
 from ficarchive.notifications.models import Notification
 from ficarchive.works.actions import WorkInput, update_work
 from ficarchive.works.models import Creatorship, Work
@@ -173,7 +173,9 @@ def test_invitations_can_be_withdrawn_and_are_not_repeated(author: User, reader:
     assert not Creatorship.objects.filter(pseud__user=reader).exists()
 
 
-def test_the_api_invites_co_creators_and_gives_gifts(author: User, reader: User) -> None:
+def test_the_api_invites_co_creators_and_gives_gifts(
+    author: User, reader: User, stranger: User
+) -> None:
     work = make_work(author)
     response = call(
         "PATCH",
@@ -193,6 +195,11 @@ def test_the_api_invites_co_creators_and_gives_gifts(author: User, reader: User)
     assert CreatorInvitation.objects.filter(work=work).exists()
     bad = call("PATCH", f"/api/v1/works/{work.pk}/", token_for(author), {"gifts": ["x" * 101]})
     assert bad.status_code == 400
+    block_user(stranger, author)
+    blocked = call("PATCH", f"/api/v1/works/{work.pk}/", token_for(author), {"gifts": ["stranger"]})
+    assert blocked.status_code == 400
+    assert "does not accept gifts from you" in blocked.content.decode()
+    assert not Gift.objects.filter(pseud__user=stranger).exists()
 
 
 def test_hostile_co_creator_names_are_refused_clearly(author: User) -> None:
