@@ -16,7 +16,6 @@ from ficarchive.gifts.actions import (
     accept_invitation,
     invite_co_creators,
     leave_work,
-    save_credit_preferences,
 )
 from ficarchive.gifts.models import CreatorInvitation, Gift
 from ficarchive.notifications.models import Notification

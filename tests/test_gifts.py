@@ -19,7 +19,7 @@ from ficarchive.gifts.actions import refuse_gift, save_credit_preferences, set_g
 from ficarchive.gifts.models import Gift
 from ficarchive.notifications.models import Notification
 from ficarchive.tags.models import Tag
-from ficarchive.works.actions import post_draft_work
+from ficarchive.works.actions import WorkInput, post_draft_work, update_work
 from ficarchive.works.models import Work
 from tests.conftest import client_for, hostile_corpus, make_work
 
@@ -120,9 +120,6 @@ def test_a_member_who_blocked_a_creator_cannot_be_given_a_gift(author: User, rea
 def test_existing_gifts_stay_when_gifts_are_turned_off(author: User, reader: User) -> None:
     work = make_work(author, gifts=["reader"])
     save_credit_preferences(reader, allow_gifts=False, allow_co_creator_invitations=True)
-    make_work(author, "Second") if False else None
-    from ficarchive.works.actions import WorkInput, update_work
-
     update_work(
         author,
         work,
@@ -154,9 +151,6 @@ def test_refusing_a_gift_removes_the_name_everywhere_and_can_be_taken_back(
     ):
         assert "reader/pseuds/reader" not in client_for(None).get(url).content.decode(), url
     # The creators cannot name them again behind their back.
-    make_work  # noqa: B018
-    from ficarchive.works.actions import WorkInput, update_work
-
     update_work(
         author,
         work,
@@ -257,3 +251,13 @@ def test_hostile_recipient_names_are_stored_as_text_or_refused_clearly(
         if response.status_code == 200:
             assert "Nothing was saved yet" in response.content.decode(), value
         Work.objects.filter(title="Hostile").delete()
+
+
+def test_refusing_refuses_the_gift_to_each_of_the_members_pseuds(
+    author: User, reader: User
+) -> None:
+    add_pseud(reader, "Robin")
+    work = make_work(author, gifts=["reader", "Robin (reader)", "Friend"])
+    refuse_gift(reader, Gift.objects.filter(work=work, pseud__isnull=False).first().pk)  # type: ignore[union-attr]
+    assert [g.display_name for g in Gift.objects.accepted().filter(work=work)] == ["Friend"]
+    assert "Dome Weather" not in client_for(reader).get("/users/reader/gifts/").content.decode()

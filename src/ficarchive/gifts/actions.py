@@ -225,14 +225,15 @@ def _own_gift(user: User, gift_id: int) -> Gift:
 
 @transaction.atomic
 def refuse_gift(user: User, gift_id: int) -> Gift:
-    """Refuse a gift to one of the user's pseuds: the work no longer names them anywhere (the
-    creators cannot name them again; the user can take the refusal back). Returns it."""
+    """Refuse a gift to one of the user's pseuds: the work no longer names them anywhere (nor
+    any other of their pseuds it was given to; the creators cannot name them again; the user
+    can take the refusal back). Returns it."""
     gift = _own_gift(user, gift_id)
-    if gift.refused_at is None:
-        gift.refused_at = timezone.now()
-        gift.save(update_fields=["refused_at"])
-        gift.work.save(update_fields=["revised_at"])
+    mine = Gift.objects.filter(work_id=gift.work_id, pseud__user=user, refused_at__isnull=True)
+    if mine.update(refused_at=timezone.now()):
+        gift.work.save(update_fields=["revised_at"])  # moves cached pages, blurbs and files
         reindex_work(gift.work)
+    gift.refresh_from_db(fields=["refused_at"])
     return gift
 
 
@@ -240,11 +241,11 @@ def refuse_gift(user: User, gift_id: int) -> Gift:
 def accept_gift(user: User, gift_id: int) -> Gift:
     """Take back the refusal of a gift: the work names the user's pseud again. Returns it."""
     gift = _own_gift(user, gift_id)
-    if gift.refused_at is not None:
-        gift.refused_at = None
-        gift.save(update_fields=["refused_at"])
+    mine = Gift.objects.filter(work_id=gift.work_id, pseud__user=user, refused_at__isnull=False)
+    if mine.update(refused_at=None):
         gift.work.save(update_fields=["revised_at"])
         reindex_work(gift.work)
+    gift.refresh_from_db(fields=["refused_at"])
     return gift
 
 

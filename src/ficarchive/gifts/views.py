@@ -68,14 +68,13 @@ def change_gift(request: HttpRequest, gift_id: int, verb: str) -> HttpResponse:
     user = _user(request)
     try:
         if verb == "refuse":
-            gift = actions.refuse_gift(user, gift_id)
+            actions.refuse_gift(user, gift_id)
             messages.success(request, "This work will no longer be listed among your gifts.")
         else:
-            gift = actions.accept_gift(user, gift_id)
+            actions.accept_gift(user, gift_id)
             messages.success(request, "This work will now be listed among your gifts.")
     except PermissionDenied:
         raise Http404("No such gift among yours.") from None
-    del gift
     return redirect(f"/users/{user.username}/gifts/")
 
 
