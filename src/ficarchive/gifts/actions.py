@@ -148,6 +148,8 @@ def set_gifts(user: User, work: Work, names: Sequence[str]) -> list[Gift]:
     Returns the gifts the work now shows. Raises ValidationError, naming the recipient, for
     one who turned gifts off, who blocked one of the work's creators, or who is the user."""
     recipients = resolve_recipients(names)
+    if not recipients and not Gift.objects.filter(work=work).exists():
+        return []  # the common case, a work that is no gift: one query
     existing = {g.pseud_id: g for g in Gift.objects.filter(work=work, pseud__isnull=False)}
     named_ids = {r.pseud.pk for r in recipients if r.pseud is not None}
     new_members = [r for r in recipients if r.pseud is not None and r.pseud.pk not in existing]
@@ -278,6 +280,8 @@ def invite_co_creators(user: User, work: Work, names: Sequence[str]) -> list[Cre
     cleaned = split_names(",".join(n.replace(",", " ") for n in names))
     if len(cleaned) > MAX_INVITATIONS:
         raise ValidationError(f"A work can have at most {MAX_INVITATIONS} pending invitations.")
+    if not cleaned and not CreatorInvitation.objects.filter(work=work).exists():
+        return []  # the common case, nobody invited: one query
     pseuds: list[tuple[str, Pseud]] = []
     for name in cleaned:
         pseud = find_pseud(name)
