@@ -567,10 +567,10 @@ def test_a_cached_download_costs_a_fixed_number_of_queries(
     rich_work: Work, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     client = Client()
-    with django_assert_num_queries(4):  # work, creators, tags + queueing the build
+    with django_assert_num_queries(5):  # work, creators, tags, gifts + queueing the build
         assert client.get(f"/works/{rich_work.pk}/download/epub/").status_code == 202
     run_queued_builds()
-    with django_assert_num_queries(3):  # work, creators, tags: the file is built
+    with django_assert_num_queries(4):  # work, creators, tags, gifts: the file is built
         body(client.get(f"/works/{rich_work.pk}/download/epub/"))
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ficarchive.series",
     "ficarchive.challenges",
     "ficarchive.collections",
+    "ficarchive.gifts",
     "ficarchive.bookmarks",
     "ficarchive.history",
     "django_tasks",

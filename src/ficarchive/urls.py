@@ -18,6 +18,7 @@ from ficarchive.comments import views as comments
 from ficarchive.core import health
 from ficarchive.feeds import views as feeds
 from ficarchive.formats import views as formats
+from ficarchive.gifts import views as gifts
 from ficarchive.history import views as history
 from ficarchive.kudos import views as kudos
 from ficarchive.moderation import views as moderation
@@ -165,6 +166,25 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("series/<int:series_id>/remove/", series.remove_series_work, name="remove_series_work"),
     path("series/<int:series_id>/order/", series.reorder_series, name="reorder_series"),
     path("users/<str:username>/series/", series.user_series, name="user_series"),
+    # Gifts and co-creators
+    path("users/<str:username>/gifts/", gifts.user_gifts, name="user_gifts"),
+    path("gifts/<int:gift_id>/refuse/", gifts.change_gift, {"verb": "refuse"}, name="refuse_gift"),
+    path("gifts/<int:gift_id>/accept/", gifts.change_gift, {"verb": "accept"}, name="accept_gift"),
+    path("co-creators/", gifts.invitations, name="creator_invitations"),
+    path(
+        "co-creators/<int:invitation_id>/accept/",
+        gifts.answer_invitation,
+        {"verb": "accept"},
+        name="accept_invitation",
+    ),
+    path(
+        "co-creators/<int:invitation_id>/decline/",
+        gifts.answer_invitation,
+        {"verb": "decline"},
+        name="decline_invitation",
+    ),
+    path("works/<int:work_id>/leave/", gifts.leave_work, name="leave_work"),
+    path("preferences/gifts/", gifts.credit_preferences, name="credit_preferences"),
     path("works/<int:work_id>/related/", series.related_works, name="related_works"),
     path("related/", series.pending_related, name="pending_related"),
     path("history/", history.history, name="history"),

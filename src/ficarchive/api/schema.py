@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ficarchive.bookmarks.models import MAX_BOOKMARK_TAGS
+from ficarchive.gifts.models import MAX_INVITATIONS, MAX_RECIPIENTS, RECIPIENT_NAME_MAX
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES, MAX_TAG_LENGTH, TagType
 from ficarchive.works.models import (
     CHAPTER_TEXT_MAX,
@@ -115,6 +116,8 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Creator": obj({"name": string(), "username": string(), "html_url": string()}),
+    # A recipient without an account has no username and no page.
+    "Gift": obj({"name": string(), "username": nullable(string()), "html_url": nullable(string())}),
     "Work": obj(
         {
             "id": {"type": "integer"},
@@ -152,6 +155,7 @@ SCHEMAS: dict[str, Schema] = {
                 }
             ),
             "creators": {"type": "array", "items": ref("Creator")},
+            "gifts": {"type": "array", "items": ref("Gift")},
             "links": obj(
                 {
                     "self": string(),
@@ -288,6 +292,16 @@ WORK_FIELDS: dict[str, Schema] = {
     "allow_guest_kudos": {"type": "boolean"},
     "comment_permission": string(enum=list(CommentPermission.values)),
     "moderate_comments": {"type": "boolean"},
+    "gifts": {
+        **strings(MAX_RECIPIENTS, string(RECIPIENT_NAME_MAX)),
+        "description": "Recipients: members' pseuds (“pseud (account)” when several members "
+        "share the name) or names without an account. Replaces the list; omit to keep it.",
+    },
+    "co_creators": {
+        **strings(MAX_INVITATIONS, string(RECIPIENT_NAME_MAX)),
+        "description": "Other members' pseuds to invite as co-creators (credited once they "
+        "accept). Replaces the pending invitations; omit to keep them.",
+    },
 }
 DRAFT = {"type": "boolean", "description": "Keep it as a draft instead of posting it."}
 

@@ -13,6 +13,8 @@ from urllib.parse import quote
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.bookmarks.models import Bookmark
 from ficarchive.formats.exporters import FORMATS
+from ficarchive.gifts.models import Gift
+from ficarchive.gifts.queries import shown_gifts
 from ficarchive.revisions.models import ChapterVersion
 from ficarchive.tags.models import Tag, TagType
 from ficarchive.tags.urlnames import tag_to_url
@@ -48,6 +50,15 @@ def pseud_json(pseud: Pseud) -> JSON:
         "name": pseud.name,
         "username": pseud.user.username,
         "html_url": f"/users/{quote(pseud.user.username)}/pseuds/{quote(pseud.name)}/",
+    }
+
+
+def gift_json(gift: Gift) -> JSON:
+    pseud = gift.pseud
+    return {
+        "name": gift.display_name,
+        "username": pseud.user.username if pseud is not None else None,
+        "html_url": gift.url or None,
     }
 
 
@@ -88,6 +99,7 @@ def work_json(work: Work) -> JSON:
             "comments": work.comment_count,
         },
         "creators": [pseud_json(p) for p in work.creator_pseuds()],
+        "gifts": [gift_json(g) for g in shown_gifts(work)],
         "links": {
             "self": f"{API}/works/{work.pk}/",
             "html": work.get_absolute_url(),

@@ -36,6 +36,8 @@ UNSEEN = frozenset(
         "challenges.TagNomination",
         "core.WorkerBeat",
         "core.FormSubmission",
+        "gifts.CreatorInvitation",
+        "gifts.CreditPreferences",
         "history.Reading",
         "history.HistorySettings",
         "kudos.KudosDigestDay",

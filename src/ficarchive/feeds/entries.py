@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 
 from ficarchive.feeds.atom import ACQUISITION_REL, Category, Entry, Link, Person
 from ficarchive.formats.exporters import FORMATS
+from ficarchive.gifts.queries import shown_gifts
 from ficarchive.tags.models import Tag, TagType
 from ficarchive.tags.urlnames import tag_to_url
 from ficarchive.text import html_to_text
@@ -93,6 +94,9 @@ def content_html(work: Work, site: Site) -> str:
     by_type = [
         _tag_line(label, work.tags_of(tag_type), site) for tag_type, label in TAG_GROUPS.items()
     ]
+    gifts = [gift.display_name for gift in shown_gifts(work)]
+    if gifts:
+        facts += format_html("<p>For {}</p>", ", ".join(gifts))
     summary = ""
     if work.summary_html:
         # Stored summaries are sanitized by the text pipeline when saved.

@@ -35,6 +35,7 @@ from django.http import HttpRequest
 
 from ficarchive.core.env import private_dir
 from ficarchive.formats.exporters import FORMATS, ExportChapter, ExportFormat, ExportWork
+from ficarchive.gifts.queries import shown_gifts
 from ficarchive.tags.models import TagType
 from ficarchive.works.models import Chapter, Rating, Status, Work
 
@@ -95,6 +96,7 @@ def export_document(work: Work, *, include_drafts: bool, site_url: str | None = 
         site_url=_site_url(site_url),
         title=work.title,
         creators=[str(pseud) for pseud in work.creator_pseuds()],
+        recipients=[gift.display_name for gift in shown_gifts(work)],
         rating=Rating(work.rating).label,
         language=work.language,
         language_name=work.language_name,
@@ -180,6 +182,7 @@ def version_key(work: Work, *, site_url: str = "") -> str:
     # In the writer's order: reordering the tags changes the files.
     parts += [f"{t.pk}:{t.type}:{t.name}" for t in work.ordered_tags()]
     parts += [str(pseud) for pseud in work.creator_pseuds()]
+    parts += [f"for:{gift.display_name}" for gift in shown_gifts(work)]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ficarchive.accounts.models import Pseud, User
 from ficarchive.comments.actions import reanchor_paragraph_comments
+from ficarchive.gifts.actions import invite_co_creators, notify_recipients, set_gifts
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.revisions.models import ChapterContent
 from ficarchive.revisions.versions import keep_baseline, record_first_versions, record_version
@@ -67,6 +68,10 @@ class WorkInput:
     allow_guest_kudos: bool = True
     comment_permission: str = CommentPermission.ANYONE
     moderate_comments: bool = False
+    # Names of the recipients (members' pseuds or names without an account) and of the other
+    # members' pseuds invited as co-creators; None leaves them as they are (gifts app).
+    gifts: list[str] | None = None
+    co_creators: list[str] | None = None
 
 
 @dataclass
@@ -290,6 +295,7 @@ def post_work(
         [Creatorship(work=work, pseud=p, position=i) for i, p in enumerate(creators)]
     )
     _set_tags(work, data)
+    _set_credits(user, work, data)
     first = Chapter(work=work, position=1, posted=not draft, published_at=None if draft else now)
     _apply_chapter_fields(first, chapter)
     first.save()
@@ -323,8 +329,17 @@ def update_work(
                 for i, p in enumerate(p for p in chosen if p.pk not in have)
             ]
         )
+    _set_credits(user, work, data)
     reindex_work(work)
     return work
+
+
+def _set_credits(user: User, work: Work, data: WorkInput) -> None:
+    """Save the gifts and co-creator invitations the input names (the gifts app's rules)."""
+    if data.gifts is not None:
+        set_gifts(user, work, data.gifts)
+    if data.co_creators is not None:
+        invite_co_creators(user, work, data.co_creators)
 
 
 @transaction.atomic
@@ -350,6 +365,7 @@ def post_draft_work(user: User, work: Work) -> Work:
     Chapter.objects.filter(work=work, posted=False).update(posted=True, published_at=now)
     _refresh_totals(work)
     reindex_work(work)
+    notify_recipients(work, sender=user)  # a draft's recipients hear of it when it is posted
     if first := Chapter.objects.filter(work=work, posted=True).order_by("position").first():
         on_posted(work, first)
     return work

@@ -23,7 +23,7 @@ from ficarchive.core.display import current_display
 from ficarchive.works.models import Creatorship, Work, tags_prefetch
 
 BLURB_SECONDS = 6 * 3600
-VERSION = 3  # bump when work_blurb.html changes what it shows
+VERSION = 4  # bump when work_blurb.html changes what it shows
 # Where a search result's snippet goes: the template writes this comment, and the cached HTML
 # keeps it, so search results use the cached blurbs too. No work's text can hold it (titles
 # and names are escaped, and sanitized HTML keeps no comments).
@@ -39,7 +39,10 @@ def blurb_key(work: Work, heading_level: int) -> str:
 
 
 def prefetch_for_blurbs(works: Sequence[Work]) -> None:
-    """Load the creators and tags a blurb shows, for all these works at once (two queries)."""
+    """Load the creators, tags and gifts a blurb shows, for all these works at once (three
+    queries)."""
+    from ficarchive.gifts.queries import gifts_prefetch  # the gifts app builds on works
+
     prefetch_related_objects(
         list(works),
         Prefetch(
@@ -47,6 +50,7 @@ def prefetch_for_blurbs(works: Sequence[Work]) -> None:
             queryset=Creatorship.objects.select_related("pseud__user").order_by("position"),
         ),
         tags_prefetch(),
+        gifts_prefetch(),
     )
 
 

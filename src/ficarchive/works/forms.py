@@ -12,6 +12,8 @@ from ficarchive.collections.forms import parse_collection_names
 from ficarchive.collections.models import Collection
 from ficarchive.collections.queries import work_collection_names
 from ficarchive.core.forms import PlainLabelsMixin
+from ficarchive.gifts.actions import split_names
+from ficarchive.gifts.models import CreatorInvitation, Gift, pseud_form_name
 from ficarchive.moderation.honeypot import HoneypotMixin
 from ficarchive.tags.actions import split_tag_list
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES
@@ -65,6 +67,15 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="The pseuds the work is credited to (your default pseud if none is ticked).",
     )
+    co_creators = forms.CharField(
+        label="Invite co-creators",
+        required=False,
+        max_length=5000,
+        help_text="Other members' pseuds, separated by commas (“pseud (account)” when several "
+        "members share the name). Each is invited and credited only once they accept; members "
+        "who turned invitations off, or who blocked you, can't be invited.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     rating = forms.ChoiceField(label="Rating", choices=Rating.choices, initial=Rating.NOT_RATED)
     warnings = forms.MultipleChoiceField(
         label="Archive warnings",
@@ -92,6 +103,15 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
         "paragraphs), Markdown, or HTML.",
     )
     summary = _text("Summary", SUMMARY_MAX)
+    gifts = forms.CharField(
+        label="Gift this work to",
+        required=False,
+        max_length=5000,
+        help_text="Members' pseuds or names of people without an account, separated by commas. "
+        "Members are told once the work is posted and can refuse the gift. Members who turned "
+        "gifts off, or who blocked you, can't be named.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     notes = _text("Notes", NOTES_MAX, help_text="Shown before the work.")
     end_notes = _text("End notes", NOTES_MAX, help_text="Shown after the work.")
     language = forms.ChoiceField(label="Language", choices=LANGUAGES, initial="en")
@@ -164,6 +184,12 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
     def chosen_collections(self) -> list[Collection]:
         return list(self.cleaned_data.get("collections") or [])
 
+    def clean_gifts(self) -> list[str]:
+        return split_names(self.cleaned_data.get("gifts") or "")
+
+    def clean_co_creators(self) -> list[str]:
+        return split_names(self.cleaned_data.get("co_creators") or "")
+
     def work_input(self) -> WorkInput:
         """Return the cleaned data as a WorkInput for the actions."""
         data = self.cleaned_data
@@ -187,6 +213,8 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
             allow_guest_kudos=data["allow_guest_kudos"],
             comment_permission=data["comment_permission"] or CommentPermission.ANYONE,
             moderate_comments=data["moderate_comments"],
+            gifts=data["gifts"],
+            co_creators=data["co_creators"],
         )
 
     def chosen_pseuds(self) -> list[Pseud]:
@@ -217,6 +245,11 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
             "comment_permission": work.comment_permission,
             "moderate_comments": work.moderate_comments,
             "collections": ", ".join(work_collection_names(work.pk)),
+            "gifts": ", ".join(g.form_name for g in Gift.objects.accepted().for_work(work)),
+            "co_creators": ", ".join(
+                pseud_form_name(i.pseud)
+                for i in CreatorInvitation.objects.filter(work=work).select_related("pseud__user")
+            ),
         }
 
 

@@ -154,12 +154,15 @@ class WorkQuerySet(models.QuerySet["Work"]):
 
     def for_listing(self) -> WorkQuerySet:
         """Return works with what a listing blurb shows, fetched in a fixed number of queries."""
+        from ficarchive.gifts.queries import gifts_prefetch  # the gifts app builds on works
+
         return self.prefetch_related(
             models.Prefetch(
                 "creatorships",
                 queryset=Creatorship.objects.select_related("pseud__user").order_by("position"),
             ),
             tags_prefetch(),
+            gifts_prefetch(),
         )
 
 

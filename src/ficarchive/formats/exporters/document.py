@@ -59,6 +59,8 @@ class ExportWork:
     complete: bool = False
     draft: bool = False  # the work itself is an unposted draft
     chapters: list[ExportChapter] = field(default_factory=list)
+    # Who the work is a gift for (names only, refused gifts left out): "For a, b".
+    recipients: list[str] = field(default_factory=list)
     # The site's address ("https://fics.example.org", no trailing slash) for the link back to
     # the work; "" when neither FICARCHIVE_SITE_URL nor a request gave one.
     site_url: str = ""
@@ -152,6 +154,8 @@ def preface_parts(
     parts.append(f"<h1>{escape(work.title)}</h1>\n")
     if work.creators:
         parts.append(f'<p class="byline">by {escape(", ".join(work.creators))}</p>\n')
+    if work.recipients:
+        parts.append(f'<p class="gift-line">For {escape(", ".join(work.recipients))}</p>\n')
     parts.append('<dl class="work-meta">\n')
     for label, values in work.metadata_rows():
         parts.append(f"<dt>{escape(label)}:</dt><dd>{escape(', '.join(values))}</dd>\n")

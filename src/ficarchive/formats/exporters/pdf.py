@@ -86,6 +86,8 @@ def _preface(work: ExportWork) -> str:
     parts.append(f'#align(center)[#text(size: 20pt, weight: "bold")[{text(work.title)}];];')
     if work.creators:
         parts.append(f"#align(center)[#emph[by {text(', '.join(work.creators))}];];")
+    if work.recipients:
+        parts.append(f"#align(center)[For {text(', '.join(work.recipients))}];")
     rows = [*work.metadata_rows(), ("Stats", [work.stats_line()])]
     items = ", ".join(
         f"terms.item[{text(label)}][{text(', '.join(values))}]" for label, values in rows

@@ -35,6 +35,8 @@ def export_txt(work: ExportWork) -> bytes:
     lines.append(work.title)
     if work.creators:
         lines.append(f"by {', '.join(work.creators)}")
+    if work.recipients:
+        lines.append(f"For {', '.join(work.recipients)}")
     lines.append("")
     lines += [f"{label}: {', '.join(values)}" for label, values in work.metadata_rows()]
     lines += [work.stats_line(), ""]
