@@ -69,6 +69,7 @@ ALLOWED: dict[str, str] = {
     "unblock": "the same",
     "mute": "muting only changes what they see",
     "unmute": "the same",
+    "credit_preferences": "whether others may name them in gifts and credits; it publishes nothing",
     "unsubscribe": "fewer notifications to themselves",
     # As on AO3, anyone (a guest too) may report abuse to the moderators.
     "report_work": "reports go to moderators; guests may report too",
