@@ -119,6 +119,8 @@ PLAUSIBLE: dict[str, str] = {
     "freeforms": "Fluff",
     "tags": "Fluff",
     "collections": "",
+    "gifts": "",
+    "co_creators": "",
     "name": "Walk name",
     "description": "A description.",
     "target": "Fluff",
@@ -335,6 +337,9 @@ class Scene:
         return filled
 
 
+NAMES_OF_MEMBERS = {"gifts", "co_creators"}
+
+
 def example(schema: Schema, scene: Scene) -> Any:
     """A plausible value for a JSON Schema (the API's subset)."""
     if "$ref" in schema:
@@ -343,7 +348,11 @@ def example(schema: Schema, scene: Scene) -> Any:
     if "enum" in schema:
         return schema["enum"][0]
     if kind == "object":
-        return {key: example(sub, scene) for key, sub in schema.get("properties", {}).items()}
+        return {
+            # Names of other members must name real ones: none is plausible.
+            key: [] if key in NAMES_OF_MEMBERS else example(sub, scene)
+            for key, sub in schema.get("properties", {}).items()
+        }
     if kind == "array":
         item = schema.get("items", {})
         return [item["enum"][0]] if "enum" in item else [example(item, scene)]
