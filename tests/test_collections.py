@@ -163,7 +163,7 @@ def test_a_creator_posts_a_work_to_an_open_collection(author: User, reader: User
     item = CollectionItem.objects.get()
     assert item.work == work and item.approved
     page = client_for(None).get(f"/works/{work.pk}/").content.decode()
-    assert "In collections:" in page and '<a href="/collections/dome_fest/">Dome Fest</a>' in page
+    assert "<dt>Collections:</dt>" in page and '<a href="/collections/dome_fest/">Dome Fest</a>' in page
     listing = client_for(None).get("/collections/dome_fest/works/").content.decode()
     assert "Dome Weather" in listing and "1–1 of 1 work" in listing
     # The edit form shows the collection; clearing it takes the work out.
@@ -199,7 +199,7 @@ def test_a_moderated_collection_holds_works_for_approval(
     assert Notification.objects.filter(recipient=reader, kind="collection-item").exists()
     guest = client_for(None)
     assert "Waiting Room" not in guest.get("/collections/dome_fest/works/").content.decode()
-    assert "In collections" not in guest.get(f"/works/{work.pk}/").content.decode()
+    assert "<dt>Collections:</dt>" not in guest.get(f"/works/{work.pk}/").content.decode()
     # The creator sees it waiting.
     mine = client_for(author).get("/collections/items/").content.decode()
     assert "waiting for the moderators" in mine
@@ -435,7 +435,7 @@ def test_a_guests_cached_work_page_shows_collection_changes_at_once(
     assert Visitor(app, "203.0.113.1").get(path).cache == "miss"
     assert Visitor(app, "203.0.113.2").get(path).cache == "hit"
     item = add_work(author, fest, work)  # waiting: the page does not change
-    assert "In collections" not in Visitor(app, "203.0.113.3").get(path).body
+    assert "<dt>Collections:</dt>" not in Visitor(app, "203.0.113.3").get(path).body
     moderate_item(reader, item, approve=True)
     page = Visitor(app, "203.0.113.4").get(path)
     assert page.cache == "miss" and "Dome Fest" in page.body
@@ -443,4 +443,4 @@ def test_a_guests_cached_work_page_shows_collection_changes_at_once(
     page = Visitor(app, "203.0.113.5").get(path)
     assert page.cache == "miss" and "Rain Fest" in page.body
     delete_collection(reader, fest)
-    assert "In collections" not in Visitor(app, "203.0.113.6").get(path).body
+    assert "<dt>Collections:</dt>" not in Visitor(app, "203.0.113.6").get(path).body

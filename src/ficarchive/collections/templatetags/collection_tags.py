@@ -1,4 +1,4 @@
-"""Work page hook of the collections app: `{% work_collections work %}` ("In collections: ..."),
+"""Work page hook of the collections app: `{% work_collections work %}` ("Collections: ..."),
 the collections a work is approved in. One query."""
 
 from __future__ import annotations
