@@ -16,6 +16,7 @@ from ficarchive.accounts.models import User
 from ficarchive.search import engine
 from ficarchive.search.engine import NewestFirst, newest_match_ids, search_works, uses_rum
 from ficarchive.works.models import Work
+from tests.ci import skip_or_fail
 from tests.conftest import client_for, make_work
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_sqlite_never_uses_rum() -> None:
 @needs_postgresql
 def test_the_migration_made_the_rum_index_when_the_extension_is_there() -> None:
     if not rum_installed():
-        pytest.skip("the rum extension is not installed on this server (postgresql-15-rum)")
+        skip_or_fail("the rum extension is not installed on this server (postgresql-15-rum)")
     assert rum_migration.RUM_INDEX in index_names()
     assert rum_migration.GIN_INDEX not in index_names()
     assert uses_rum()
@@ -111,7 +112,7 @@ def test_the_migration_made_the_rum_index_when_the_extension_is_there() -> None:
 @needs_postgresql
 def test_the_newest_matches_are_read_from_the_rum_index(comets: dict[str, Work]) -> None:
     if not uses_rum():
-        pytest.skip("no RUM index on this server")
+        skip_or_fail("no RUM index on this server (install postgresql-15-rum)")
     posted = Work.objects.filter(restricted=False).posted()
     search = search_works(posted, "comet")
     found = posted.filter(search_document__document__matches=search.compiled)
