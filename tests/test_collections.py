@@ -163,7 +163,10 @@ def test_a_creator_posts_a_work_to_an_open_collection(author: User, reader: User
     item = CollectionItem.objects.get()
     assert item.work == work and item.approved
     page = client_for(None).get(f"/works/{work.pk}/").content.decode()
-    assert "<dt>Collections:</dt>" in page and '<a href="/collections/dome_fest/">Dome Fest</a>' in page
+    assert (
+        "<dt>Collections:</dt>" in page
+        and '<a href="/collections/dome_fest/">Dome Fest</a>' in page
+    )
     listing = client_for(None).get("/collections/dome_fest/works/").content.decode()
     assert "Dome Weather" in listing and "1–1 of 1 work" in listing
     # The edit form shows the collection; clearing it takes the work out.
