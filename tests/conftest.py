@@ -126,8 +126,8 @@ def _own_corpus() -> tuple[str, ...]:
 def hostile_corpus() -> tuple[str, ...]:
     """The project's own hostile strings (:mod:`tests.hostile`, NUL bytes left out); where the
     public corpora of ../shared/corpora/ are there (under CI they must be), those corpora with
-    every fourth of the project's own (the bare-clone run goes through all of them): each
-    string costs a request in many tests, and CI runs the suite three times."""
+    every fourth of the project's own (CI's bare-clone run goes through all of them): each
+    string costs a request in many tests."""
     own = _own_corpus()
     if not (CORPORA / "blns.json").exists() and not shared_is_required():
         return own
