@@ -222,6 +222,6 @@ def drop_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
     except PermissionDenied as denied:
         messages.error(request, str(denied))
     else:
-        messages.success(request, f"Your claim on “{row.prompt.title}” was dropped.")
+        messages.success(request, f"The claim on “{row.prompt.title}” was dropped.")
     back = request.POST.get("next", "")
     return redirect(back if back in ("/claims/", row.prompt.get_absolute_url()) else "/claims/")
