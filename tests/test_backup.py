@@ -142,8 +142,8 @@ def build_archive(author: User, reader: User, stranger: User) -> None:
 def add_other_rows(author: User, reader: User, stranger: User) -> None:
     """Rows in the other apps' tables, made through their actions (and a page view for hits
     and reading history): kudos, comments with a reply (a self link), bookmarks, series and
-    related works, collections (a sub-collection, members, approved and waiting works),
-    subscriptions, notifications, blocks and mutes, reports and sanctions."""
+    related works, collections (a sub-collection, members, approved and waiting works), a
+    prompt meme (an anonymous prompt, a claim, a fill), subscriptions, notifications, blocks and mutes, reports and sanctions."""
     from ficarchive.blocking.actions import block_user, mute_user
     from ficarchive.bookmarks.actions import BookmarkInput, save_bookmark
     from ficarchive.collections import actions as collections
@@ -152,6 +152,7 @@ def add_other_rows(author: User, reader: User, stranger: User) -> None:
     from ficarchive.kudos.actions import leave_kudos
     from ficarchive.moderation.actions import file_report, suspend_user
     from ficarchive.notifications.actions import notify, save_settings
+    from ficarchive.prompt_memes import actions as memes
     from ficarchive.series.actions import SeriesInput, add_related_work, add_work, create_series
     from ficarchive.subscriptions.actions import subscribe_to_creator, subscribe_to_work
 
@@ -186,6 +187,19 @@ def add_other_rows(author: User, reader: User, stranger: User) -> None:
     collections.add_member(reader, fest, "author", "moderator")
     collections.add_work(author, fest, work)
     collections.add_work(author, year, other)
+    meme = memes.save_meme(reader, fest, memes.MemeInput(max_prompts=5))
+    prompt = memes.post_prompt(
+        reader,
+        meme,
+        memes.PromptInput(
+            "Rain ✨",
+            description="<b>Under</b> the dome",
+            tags={"fandom": ["Cowboy Bebop"], "character": ["Spike"]},
+            url="https://example.org/p",
+            anonymous=True,
+        ),
+    )
+    memes.set_work_fills(author, work, [memes.claim_prompt(author, prompt)])
     subscribe_to_work(reader, work)
     subscribe_to_creator(reader, author)
     notify(reader, kind="test", message="Hello “reader”", url="/works/", key="backup-test")

@@ -42,6 +42,13 @@ from ficarchive.collections.actions import add_work as add_to_collection
 from ficarchive.comments.actions import CommentInput, add_comment
 from ficarchive.moderation.actions import file_report, suspend_user
 from ficarchive.moderation.sanctions import AccountRestricted, check_active
+from ficarchive.prompt_memes.actions import (
+    MemeInput,
+    PromptInput,
+    claim_prompt,
+    post_prompt,
+    save_meme,
+)
 from ficarchive.series.actions import SeriesInput, add_related_work, add_work, create_series
 from ficarchive.subscriptions.actions import subscribe_to_creator
 from ficarchive.tags.actions import grant_wrangling
@@ -288,6 +295,9 @@ class Scene:
         )
         add_to_collection(member, self.collection, self.work)
         add_to_collection(author, self.collection, self.other)
+        meme = save_meme(member, self.collection, MemeInput())
+        self.prompt = post_prompt(author, meme, PromptInput("Walk prompt", tags={"fandom": ["X"]}))
+        self.claim = claim_prompt(member, self.prompt)
         self.bookmark, _ = save_bookmark(member, BookmarkInput(notes="Good."), work=self.other)
         save_bookmark(author, BookmarkInput(notes="Mine."), work=self.work)
         chapter = self.other.chapters.get(position=1)
@@ -315,6 +325,8 @@ class Scene:
             "subscription_id": [self.subscription.pk],
             "report_id": [self.report.pk],
             "bookmark_id": [self.bookmark.pk],
+            "prompt_id": [self.prompt.pk],
+            "claim_id": [self.claim.pk],
             "username": [self.member.username, self.author.username],
             "pseud": [self.pseud.name],
             "name": ["Fluff", "Unwrangled Thing"],

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ficarchive.series",
     "ficarchive.challenges",
     "ficarchive.collections",
+    "ficarchive.prompt_memes",
     "ficarchive.gifts",
     "ficarchive.bookmarks",
     "ficarchive.history",

@@ -24,6 +24,7 @@ from ficarchive.kudos import views as kudos
 from ficarchive.moderation import views as moderation
 from ficarchive.notifications import views as notifications
 from ficarchive.preferences import views as preferences
+from ficarchive.prompt_memes import views as prompt_memes
 from ficarchive.revisions import views as revisions
 from ficarchive.series import views as series
 from ficarchive.site import views as site
@@ -139,6 +140,32 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="collection_members",
     ),
     path("collections/<str:name>/items/", collections.collection_items, name="collection_items"),
+    # Prompt memes (a collection's challenge: prompts, claims, fills)
+    path("collections/<str:name>/prompt_meme/", prompt_memes.meme_settings, name="prompt_meme"),
+    path("collections/<str:name>/prompts/", prompt_memes.prompt_list, name="prompts"),
+    path("collections/<str:name>/prompts/new/", prompt_memes.new_prompt, name="new_prompt"),
+    path(
+        "collections/<str:name>/prompts/<int:prompt_id>/",
+        prompt_memes.prompt_detail,
+        name="prompt",
+    ),
+    path(
+        "collections/<str:name>/prompts/<int:prompt_id>/edit/",
+        prompt_memes.edit_prompt,
+        name="edit_prompt",
+    ),
+    path(
+        "collections/<str:name>/prompts/<int:prompt_id>/delete/",
+        prompt_memes.delete_prompt,
+        name="delete_prompt",
+    ),
+    path(
+        "collections/<str:name>/prompts/<int:prompt_id>/claim/",
+        prompt_memes.claim,
+        name="claim_prompt",
+    ),
+    path("claims/", prompt_memes.claims, name="claims"),
+    path("claims/<int:claim_id>/drop/", prompt_memes.drop_claim, name="drop_claim"),
     # Bookmarks, series, related works and reading history
     path("bookmarks/", bookmarks.my_bookmarks, name="my_bookmarks"),
     path("users/<str:username>/bookmarks/", bookmarks.user_bookmarks, name="user_bookmarks"),

@@ -345,4 +345,8 @@ def moderate_item(user: User, item: CollectionItem, approve: bool) -> Collection
         item.moderator_approval = Approval.APPROVED if approve else Approval.REJECTED
         item.refresh_approved()
         item.save(update_fields=["moderator_approval", "approved", "updated_at"])
+        if item.approved:
+            from ficarchive.prompt_memes.actions import announce_fills
+
+            announce_fills(item.work)  # a fill waiting for approval is told now
     return item

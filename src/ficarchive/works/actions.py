@@ -366,6 +366,9 @@ def post_draft_work(user: User, work: Work) -> Work:
     _refresh_totals(work)
     reindex_work(work)
     notify_recipients(work, sender=user)  # a draft's recipients hear of it when it is posted
+    from ficarchive.prompt_memes.actions import announce_fills
+
+    announce_fills(work)  # and the prompters of the prompts it fills
     if first := Chapter.objects.filter(work=work, posted=True).order_by("position").first():
         on_posted(work, first)
     return work

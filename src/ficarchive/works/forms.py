@@ -15,6 +15,8 @@ from ficarchive.core.forms import PlainLabelsMixin
 from ficarchive.gifts.actions import split_names
 from ficarchive.gifts.models import CreatorInvitation, Gift, pseud_form_name
 from ficarchive.moderation.honeypot import HoneypotMixin
+from ficarchive.prompt_memes.forms import add_claim_choices, chosen_claims
+from ficarchive.prompt_memes.models import Claim
 from ficarchive.tags.actions import split_tag_list
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES
 from ficarchive.works.actions import ChapterInput, WorkInput
@@ -150,9 +152,17 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
+    prompt_claims = forms.MultipleChoiceField(
+        label="Fills prompts",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Prompts you claimed that this work fills: it is added to their collections.",
+    )
+
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        add_claim_choices(self, user)
         pseuds = Pseud.objects.filter(user=user)
         creators = self.fields["creators"]
         assert isinstance(creators, forms.ModelMultipleChoiceField)
@@ -183,6 +193,11 @@ class WorkForm(HoneypotMixin, PlainLabelsMixin, forms.Form):
 
     def chosen_collections(self) -> list[Collection]:
         return list(self.cleaned_data.get("collections") or [])
+
+    def chosen_claims(self) -> list[Claim] | None:
+        """Return the claims the work fills, or None when the form has no such field (the
+        writer has no claims)."""
+        return chosen_claims(self)
 
     def clean_gifts(self) -> list[str]:
         return split_names(self.cleaned_data.get("gifts") or "")

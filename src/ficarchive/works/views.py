@@ -27,6 +27,8 @@ from ficarchive.history.actions import record_reading
 from ficarchive.moderation.guards import refuse_over_limit, refuse_write
 from ficarchive.preferences.queries import muted_condition
 from ficarchive.preferences.reader import needs_adult_notice, prefs_for
+from ficarchive.prompt_memes.actions import set_work_fills
+from ficarchive.prompt_memes.queries import fill_initial, filled_claim_ids
 from ficarchive.tags.models import FIXED_TAG_TYPES, Tag, TagType
 from ficarchive.text import remove_paragraph_ids, render_text
 from ficarchive.works import actions
@@ -265,6 +267,8 @@ def _post_work(user: User, work_form: WorkForm, chapter_form: ChapterForm, *, dr
         )
         if collections := work_form.chosen_collections():
             set_work_collections(user, work, collections)
+        if claims := work_form.chosen_claims():
+            set_work_fills(user, work, claims)
     return work
 
 
@@ -313,7 +317,7 @@ def new_work(request: HttpRequest) -> HttpResponse:
                         messages.success(request, "Work posted.")
                     return redirect(work.get_absolute_url())
     else:
-        work_form = WorkForm(user=user)
+        work_form = WorkForm(user=user, initial=fill_initial(user, request.GET.get("claim", "")))
         chapter_form = ChapterForm(first_chapter=True)
     return render(
         request,
@@ -339,13 +343,17 @@ def edit_work(request: HttpRequest, work_id: int) -> HttpResponse:
                 with transaction.atomic():
                     actions.update_work(user, work, form.work_input(), pseuds=form.chosen_pseuds())
                     set_work_collections(user, work, form.chosen_collections())
+                    if (claims := form.chosen_claims()) is not None:
+                        set_work_fills(user, work, claims)
             except ValidationError as error:
                 add_errors(form, error)
             else:
                 messages.success(request, "Work updated.")
                 return redirect(work.get_absolute_url())
     else:
-        form = WorkForm(initial=WorkForm.initial_for(work), user=user)
+        initial = WorkForm.initial_for(work)
+        initial["prompt_claims"] = filled_claim_ids(user, work)
+        form = WorkForm(initial=initial, user=user)
     return render(request, "works/work_form.html", {"work_form": form, "work": work, "new": False})
 
 
