@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -44,9 +43,10 @@ from tests.htmlcheck import assert_nothing_executable
 URL = "/collections/yuletide/exchange/"
 
 
-def text(response: HttpResponse) -> str:
+def text(response: Any) -> str:
     """Return the page's HTML with entities decoded, for finding messages in it."""
-    return html.unescape(response.content.decode())
+    content: bytes = response.content
+    return html.unescape(content.decode())
 
 
 @pytest.fixture
