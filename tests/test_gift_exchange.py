@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from ficarchive.accounts.actions import sign_up
@@ -484,6 +486,11 @@ def test_posting_for_an_assignment_makes_a_gift_in_the_collection(
         f"/assignments/{mine.pk}/", {"verb": "fulfil", "work": "<b>"}, follow=True
     )
     assert "Choose one of your posted works." in text(response)
+    detail = client.get(f"/assignments/{mine.pk}/").content.decode()
+    link = f"/works/new/?collections=yuletide&amp;gifts={mine.recipient.pseud.name}"
+    assert link in detail
+    form = client.get(html.unescape(link)).content.decode()
+    assert 'value="yuletide"' in form and f'value="{mine.recipient.pseud.name}"' in form
     response = client.post(f"/assignments/{mine.pk}/", {"verb": "fulfil", "work": work.pk})
     assert response.status_code == 302
     mine.refresh_from_db()
@@ -547,3 +554,34 @@ def test_settings_validation_through_the_action(owner: User, collection: Collect
                 signup_open_at=now, signup_close_at=now + timedelta(days=1), match_counts={"foo": 1}
             ),
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_database_worker_runs_the_queued_matching() -> None:
+    # Real commits: the run is queued with the request's transaction, and the database
+    # worker (what `ficarchive worker` runs) claims and runs it, saving its progress.
+    owner = sign_up("mod", "mod@example.org", PASSWORD)
+    collection = create_collection(owner, CollectionInput(name="yuletide", title="Yuletide"))
+    exchange = open_exchange(owner, collection)
+    fans = [sign_up(f"fan{i}", f"fan{i}@example.org", PASSWORD) for i in range(3)]
+    for fan in fans:
+        join(fan, exchange, "Bebop", "Bebop")
+    client_for(owner).post(URL + "matching/", {"verb": "run"})
+    assert MatchingRun.objects.get().status == RunStatus.QUEUED
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="exchange-test-worker",
+        excluded_queue_names=[],
+    ).run()
+    run = MatchingRun.objects.get()
+    assert run.status == RunStatus.DONE and run.stage == "done"
+    assert run.total >= 1 and run.done == run.total and run.finished_at is not None
+    assert DBTaskResult.objects.get().status == TaskResultStatus.SUCCESSFUL
+    assert Assignment.objects.filter(exchange=exchange).count() == 3
+    page = text(client_for(owner).get(URL + "matching/"))
+    assert "Latest matching: Done" in page and 'http-equiv="refresh"' not in page

@@ -4,6 +4,7 @@ matching page, and each giver's assignments."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,7 @@ from ficarchive.collections.models import Collection
 from ficarchive.collections.views import _collection, _header
 from ficarchive.core.forms import add_errors
 from ficarchive.core.numbers import parse_whole_number
+from ficarchive.gifts.models import Gift, pseud_form_name
 from ficarchive.works.models import Work
 
 REFRESH_SECONDS = 3
@@ -316,8 +318,24 @@ def assignment_detail(request: HttpRequest, assignment_id: int) -> HttpResponse:
         .order_by("-pk")
         .distinct()[:200]
     )
+    # A work already given to the recipient (posted from the prefilled form) comes first.
+    given = set(
+        Gift.objects.filter(
+            work__in=[w.pk for w in works], pseud_id=assignment.recipient.pseud_id
+        ).values_list("work_id", flat=True)
+    )
+    works.sort(key=lambda w: w.pk not in given)
+    recipient_name = pseud_form_name(assignment.recipient.pseud)
+    new_work_url = "/works/new/?" + urlencode(
+        {"collections": assignment.exchange.collection.name, "gifts": recipient_name}
+    )
     return render(
         request,
         "challenges/assignment_detail.html",
-        {"assignment": assignment, "requests": requests, "works": works},
+        {
+            "assignment": assignment,
+            "requests": requests,
+            "works": works,
+            "new_work_url": new_work_url,
+        },
     )

@@ -274,6 +274,9 @@ def _already_sent(request: HttpRequest, path: str) -> HttpResponse:
     return redirect(path)
 
 
+PREFILL_MAX = 1000  # characters of a prefilled field taken from the query string
+
+
 @login_required
 def new_work(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -313,7 +316,14 @@ def new_work(request: HttpRequest) -> HttpResponse:
                         messages.success(request, "Work posted.")
                     return redirect(work.get_absolute_url())
     else:
-        work_form = WorkForm(user=user)
+        # A link may prefill the collections and gift recipients (a gift exchange
+        # assignment's "post a work for it"); the writer still sees and sends the form.
+        prefill = {
+            name: request.GET[name][:PREFILL_MAX]
+            for name in ("collections", "gifts")
+            if name in request.GET
+        }
+        work_form = WorkForm(user=user, initial=prefill)
         chapter_form = ChapterForm(first_chapter=True)
     return render(
         request,
