@@ -383,6 +383,9 @@ def test_the_matching_page_refreshes_while_the_worker_runs(
     exchange = open_exchange(owner, collection)
     for user in four[:2]:
         join(user, exchange, "Bebop", "Bebop")
+    response = client_for(owner).post(URL + "matching/", {"verb": "run"}, follow=True)
+    assert "Sign-ups are still open: match once they close" in text(response)
+    _close(exchange)
     client_for(owner).post(URL + "matching/", {"verb": "run"})
     page = client_for(owner).get(URL + "matching/").content.decode()
     assert '<meta http-equiv="refresh" content="3">' in page
@@ -396,10 +399,15 @@ def test_it_says_clearly_when_no_matching_is_possible(
 ) -> None:
     exchange = open_exchange(owner, collection)
     join(four[0], exchange, "Bebop", "Bebop")
+    _close(exchange)
     response = client_for(owner).post(URL + "matching/", {"verb": "run"}, follow=True)
     assert "needs at least two sign-ups to match; it has 1" in text(response)
     assert not MatchingRun.objects.exists()
+    GiftExchange.objects.filter(pk=exchange.pk).update(
+        signup_close_at=timezone.now() + timedelta(days=1)
+    )
     join(four[1], exchange, "Trigun", "Trigun")  # each offers what no one else wants
+    _close(exchange)
     run = _match(owner, exchange)
     assert run.status == RunStatus.FAILED
     assert "no assignment is possible" in run.message
@@ -411,6 +419,7 @@ def test_a_stale_run_does_nothing(owner: User, collection: Collection, four: lis
     exchange = open_exchange(owner, collection)
     for user in four[:2]:
         join(user, exchange, "Bebop", "Bebop")
+    _close(exchange)
     run = start_matching(owner, exchange)
     assert run_matching.call(run.pk) is True
     assert run_matching.call(run.pk) is False  # done already
@@ -566,6 +575,7 @@ def test_the_database_worker_runs_the_queued_matching() -> None:
     fans = [sign_up(f"fan{i}", f"fan{i}@example.org", PASSWORD) for i in range(3)]
     for fan in fans:
         join(fan, exchange, "Bebop", "Bebop")
+    _close(exchange)
     client_for(owner).post(URL + "matching/", {"verb": "run"})
     assert MatchingRun.objects.get().status == RunStatus.QUEUED
     Worker(
@@ -585,3 +595,24 @@ def test_the_database_worker_runs_the_queued_matching() -> None:
     assert Assignment.objects.filter(exchange=exchange).count() == 3
     page = text(client_for(owner).get(URL + "matching/"))
     assert "Latest matching: Done" in page and 'http-equiv="refresh"' not in page
+
+
+def test_hostile_input_never_breaks_the_moderators_forms(owner: User, sent: GiftExchange) -> None:
+    client = client_for(owner)
+    target = Assignment.objects.first()
+    assert target is not None
+    for hostile in hostile_corpus()[:30]:
+        for data in (
+            {"verb": "pinch", "assignment": target.pk, "pseud": hostile},
+            {"verb": "pinch", "assignment": hostile, "pseud": "fan1"},
+            {"verb": "swap", "id": hostile, "other": target.pk},
+            {"verb": hostile},
+        ):
+            response = client.post(URL + "matching/", data)
+            assert response.status_code in (200, 302), hostile
+        response = client.post(
+            URL, settings_form(signup_open_at=hostile, request_fandom_max=hostile)
+        )
+        assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert not Assignment.objects.filter(pinch_hitter__isnull=False).exists()
+    assert_nothing_executable(client.get(URL + "matching/").content.decode(), page=True)

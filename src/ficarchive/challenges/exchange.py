@@ -356,6 +356,11 @@ def start_matching(user: User, exchange: GiftExchange) -> MatchingRun:
         GiftExchange.objects.select_for_update().filter(pk=exchange.pk).first()
         exchange.refresh_from_db()
         _check_not_sent(exchange)
+        if exchange.signup_close_at is None or timezone.now() < exchange.signup_close_at:
+            raise ValidationError(
+                "Sign-ups are still open: match once they close (or move the closing time "
+                "in the exchange's settings)."
+            )
         count = exchange.signups.filter(excluded=False).count()
         if count < 2:
             raise ValidationError(
@@ -429,11 +434,17 @@ def _giver_pseud(assignment: Assignment) -> Pseud | None:
     return None
 
 
+def _due(exchange: GiftExchange) -> str:
+    if exchange.assignments_due_at is None:
+        return ""
+    return f" It is due {timezone.localtime(exchange.assignments_due_at):%d %B %Y, %H:%M %Z}."
+
+
 def _assignment_message(exchange: GiftExchange) -> str:
-    due = ""
-    if exchange.assignments_due_at is not None:
-        due = f" It is due {timezone.localtime(exchange.assignments_due_at):%d %B %Y, %H:%M %Z}."
-    return f"You have an assignment in the gift exchange “{exchange.collection.title}”.{due}"
+    return (
+        f"You have an assignment in the gift exchange “{exchange.collection.title}”."
+        f"{_due(exchange)}"
+    )
 
 
 def send_assignments(user: User, exchange: GiftExchange) -> int:
@@ -592,9 +603,9 @@ def assign_pinch_hitter(
             pseud.user,
             kind=KIND_PINCH,
             message=(
-                f"You are a pinch hitter in the gift exchange “{exchange.collection.title}”. "
-                + _assignment_message(exchange).split(".", 1)[1].strip()
-            ).strip(),
+                f"You are a pinch hitter in the gift exchange “{exchange.collection.title}”."
+                f"{_due(exchange)}"
+            ),
             url=f"/assignments/{assignment.pk}/",
             key=f"{KIND_PINCH}:{assignment.pk}:{pseud.user_id}",
         )

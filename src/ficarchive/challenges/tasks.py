@@ -15,6 +15,7 @@ from ficarchive.challenges.models import (
     Assignment,
     ExchangePrompt,
     ExchangeSignUp,
+    GiftExchange,
     MatchingRun,
     PromptKind,
     RunStatus,
@@ -100,7 +101,10 @@ def run_matching(run_id: int) -> bool:
         return True
     unmatched = set(result.unmatched)
     with transaction.atomic():
-        exchange.refresh_from_db()
+        try:
+            exchange.refresh_from_db()
+        except GiftExchange.DoesNotExist:  # deleted with its collection meanwhile
+            return False
         if exchange.assignments_sent_at is not None:
             _fail(run_id, "Assignments were sent while this ran: nothing was changed.")
             return True
