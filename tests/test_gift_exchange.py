@@ -616,3 +616,21 @@ def test_hostile_input_never_breaks_the_moderators_forms(owner: User, sent: Gift
         assert response.status_code == 200 and "errorlist" in response.content.decode()
     assert not Assignment.objects.filter(pinch_hitter__isnull=False).exists()
     assert_nothing_executable(client.get(URL + "matching/").content.decode(), page=True)
+
+
+def test_the_moderators_pages_take_a_fixed_number_of_queries(
+    owner: User, collection: Collection, django_assert_max_num_queries: Any
+) -> None:
+    exchange = open_exchange(owner, collection)
+    fans = [sign_up(f"fan{i}", f"fan{i}@example.org", PASSWORD) for i in range(12)]
+    for fan in fans:
+        join(fan, exchange, "Bebop", "Bebop")
+    _close(exchange)
+    _match(owner, exchange)
+    client = client_for(owner)
+    for path in ("signups/", "matching/"):
+        client.get(URL + path)
+        with django_assert_max_num_queries(20):
+            response = client.get(URL + path)
+        assert response.status_code == 200
+        assert response.content.decode().count("fan11") >= 1
