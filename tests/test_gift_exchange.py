@@ -453,6 +453,13 @@ def test_sending_tells_each_giver_once(owner: User, sent: GiftExchange, four: li
     response = client_for(owner).post(URL + "matching/", {"verb": "run"}, follow=True)
     assert "Assignments were sent already" in text(response)
     assert Notification.objects.filter(kind="exchange-assignment").count() == 4
+    # Sign-ups reopened by mistake: a sent sign-up can't be deleted.
+    GiftExchange.objects.filter(pk=sent.pk).update(
+        signup_close_at=timezone.now() + timedelta(days=1)
+    )
+    response = client_for(four[0]).post(URL + "signup/delete/", follow=True)
+    assert "Assignments were sent already" in text(response)
+    assert ExchangeSignUp.objects.filter(user=four[0]).exists()
 
 
 def test_a_giver_sees_only_their_recipients_requests(

@@ -333,6 +333,10 @@ def save_signup(
 def delete_signup(user: User, exchange: GiftExchange) -> None:
     check_active(user)
     _check_open(exchange)
+    if exchange.assignments_sent_at is not None:
+        raise ValidationError(
+            "Assignments were sent already: ask the moderators to take you out instead."
+        )
     with transaction.atomic():
         deleted, _ = ExchangeSignUp.objects.filter(exchange=exchange, user=user).delete()
     if not deleted:
