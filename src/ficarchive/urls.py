@@ -12,6 +12,7 @@ from ficarchive.accounts import views as accounts
 from ficarchive.api import views as api
 from ficarchive.blocking import views as blocking
 from ficarchive.bookmarks import views as bookmarks
+from ficarchive.challenges import exchange_views as exchange
 from ficarchive.challenges import views as challenges
 from ficarchive.collections import views as collections
 from ficarchive.comments import views as comments
@@ -166,6 +167,22 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("claims/", prompt_memes.claims, name="claims"),
     path("claims/<int:claim_id>/drop/", prompt_memes.drop_claim, name="drop_claim"),
+    # Gift exchanges (challenges/exchange_views.py)
+    path("collections/<str:name>/exchange/", exchange.exchange_detail, name="exchange"),
+    path("collections/<str:name>/exchange/signup/", exchange.signup_form, name="exchange_signup"),
+    path(
+        "collections/<str:name>/exchange/signup/delete/",
+        exchange.delete_signup,
+        name="exchange_signup_delete",
+    ),
+    path("collections/<str:name>/exchange/signups/", exchange.signup_list, name="exchange_signups"),
+    path(
+        "collections/<str:name>/exchange/matching/",
+        exchange.matching_page,
+        name="exchange_matching",
+    ),
+    path("assignments/", exchange.my_assignments, name="assignments"),
+    path("assignments/<int:assignment_id>/", exchange.assignment_detail, name="assignment"),
     # Bookmarks, series, related works and reading history
     path("bookmarks/", bookmarks.my_bookmarks, name="my_bookmarks"),
     path("users/<str:username>/bookmarks/", bookmarks.user_bookmarks, name="user_bookmarks"),

@@ -278,6 +278,9 @@ def _already_sent(request: HttpRequest, path: str) -> HttpResponse:
     return redirect(path)
 
 
+PREFILL_MAX = 1000  # characters of a prefilled field taken from the query string
+
+
 @login_required
 def new_work(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -317,7 +320,15 @@ def new_work(request: HttpRequest) -> HttpResponse:
                         messages.success(request, "Work posted.")
                     return redirect(work.get_absolute_url())
     else:
-        work_form = WorkForm(user=user, initial=fill_initial(user, request.GET.get("claim", "")))
+        # A link may prefill the collections and gift recipients (a gift exchange
+        # assignment's "post a work for it"); the writer still sees and sends the form.
+        prefill: dict[str, object] = {
+            name: request.GET[name][:PREFILL_MAX]
+            for name in ("collections", "gifts")
+            if name in request.GET
+        }
+        prefill.update(fill_initial(user, request.GET.get("claim", "")))
+        work_form = WorkForm(user=user, initial=prefill)
         chapter_form = ChapterForm(first_chapter=True)
     return render(
         request,
