@@ -162,9 +162,7 @@ def _drive(api: Any, url: str, token: str) -> None:
     # Kudos and a bookmark on somebody else's work.
     everything = ops["list_works"].sync(client=client, per_page=100)
     assert isinstance(everything, models.WorkPage)
-    theirs = next(
-        w for w in everything.results if all(c.username != "demo" for c in w.creators)
-    )
+    theirs = next(w for w in everything.results if all(c.username != "demo" for c in w.creators))
     kudos = ops["leave_kudos"].sync(theirs.id, client=client)
     assert isinstance(kudos, models.Kudos) and kudos.created
     bookmark = ops["save_bookmark"].sync(
