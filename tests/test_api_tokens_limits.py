@@ -226,7 +226,11 @@ def test_the_token_scope_is_accepted_in_the_rate_limit_setting(
 
 # --- CORS ------------------------------------------------------------------------------------
 
-ORIGIN = {"HTTP_ORIGIN": "https://reader.example"}
+ORIGIN = {"Origin": "https://reader.example"}
+
+
+def preflight_of(url: str, method: str) -> Any:
+    return Client().options(url, headers={**ORIGIN, "Access-Control-Request-Method": method})
 
 
 @pytest.mark.parametrize(
@@ -244,11 +248,11 @@ ORIGIN = {"HTTP_ORIGIN": "https://reader.example"}
 def test_read_only_endpoints_allow_any_origin_without_credentials(author: User, url: str) -> None:
     work = make_work(author)
     for target in (url, f"/api/v1/works/{work.pk}/", f"/api/v1/works/{work.pk}/chapters/1/"):
-        response = Client().get(target, **ORIGIN)
+        response = Client().get(target, headers=ORIGIN)
         assert response["Access-Control-Allow-Origin"] == "*", target
         assert "Access-Control-Allow-Credentials" not in response, target
         assert "X-RateLimit-Remaining" in response["Access-Control-Expose-Headers"]
-    preflight = Client().options(url, HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET", **ORIGIN)
+    preflight = preflight_of(url, "GET")
     assert preflight.status_code == 204
     assert preflight["Access-Control-Allow-Origin"] == "*"
     assert "GET" in preflight["Access-Control-Allow-Methods"]
@@ -258,19 +262,17 @@ def test_read_only_endpoints_allow_any_origin_without_credentials(author: User, 
 def test_writes_and_private_pages_get_no_cors(author: User, reader: User) -> None:
     work = make_work(author)
     for url in ("/api/v1/works/", f"/api/v1/works/{work.pk}/kudos/", "/api/v1/bookmarks/"):
-        preflight = Client().options(url, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST", **ORIGIN)
+        preflight = preflight_of(url, "POST")
         assert "Access-Control-Allow-Origin" not in preflight, url
     posted = call("POST", f"/api/v1/works/{work.pk}/kudos/", scoped(reader))
     assert "Access-Control-Allow-Origin" not in posted
     for url in ("/api/v1/bookmarks/", "/api/v1/me/", "/settings/tokens/", "/works/"):
-        assert "Access-Control-Allow-Origin" not in Client().get(url, **ORIGIN), url
+        assert "Access-Control-Allow-Origin" not in Client().get(url, headers=ORIGIN), url
 
 
 def test_an_operator_can_turn_cors_off(author: User, settings: Any) -> None:
     settings.CORS_READ_ONLY = False
-    response = Client().get("/api/v1/works/", **ORIGIN)
+    response = Client().get("/api/v1/works/", headers=ORIGIN)
     assert "Access-Control-Allow-Origin" not in response
-    preflight = Client().options(
-        "/api/v1/works/", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET", **ORIGIN
-    )
+    preflight = preflight_of("/api/v1/works/", "GET")
     assert "Access-Control-Allow-Origin" not in preflight
