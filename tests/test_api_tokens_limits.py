@@ -100,8 +100,9 @@ def test_scopes_are_stored_in_one_order_without_repeats() -> None:
 
 
 def test_an_expired_token_is_401_with_the_date(reader: User) -> None:
-    token = scoped(reader, expires=timezone.now() + dt.timedelta(days=1))
-    assert call("GET", "/api/v1/me/", token).status_code == 200
+    token = scoped(reader, "kudos", expires=timezone.now() + dt.timedelta(days=1))
+    me = call("GET", "/api/v1/me/", token, schema="Me").json_body["token"]
+    assert me["scopes"] == ["kudos"] and me["expires_at"].endswith("Z")
     ApiToken.objects.filter(user=reader).update(expires_at=timezone.now() - dt.timedelta(days=1))
     refused = call("GET", "/api/v1/me/", token)
     assert refused.status_code == 401 and "expired on" in refused.json_body["error"]

@@ -238,7 +238,18 @@ SCHEMAS: dict[str, Schema] = {
             "html_url": string(),
             "pseuds": {"type": "array", "items": ref("Pseud")},
             "work_count": {"type": "integer", "minimum": 0},
-            "token": obj({"name": string(), "prefix": string()}),
+            "token": obj(
+                {
+                    "name": string(),
+                    "prefix": string(),
+                    "scopes": {
+                        "type": "array",
+                        "items": string(enum=["read", "works", "kudos", "bookmarks"]),
+                        "description": "Empty: the token may do everything its account may.",
+                    },
+                    "expires_at": nullable(DATE_TIME),
+                }
+            ),
         }
     ),
     "Bookmark": obj(

@@ -588,7 +588,12 @@ def get_user(call: Call, username: str) -> Result:
 def me(call: Call) -> Result:
     assert call.token is not None
     data = _user_json(call, call.member)
-    data["token"] = {"name": call.token.name, "prefix": call.token.prefix}
+    data["token"] = {
+        "name": call.token.name,
+        "prefix": call.token.prefix,
+        "scopes": call.token.scope_list,
+        "expires_at": out.when(call.token.expires_at),
+    }
     return 200, data
 
 
