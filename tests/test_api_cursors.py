@@ -187,3 +187,21 @@ def test_a_well_formed_cursor_for_a_row_that_is_gone_still_answers(works: list[W
     assert response.status_code == 200
     null_value = encode(Cursor("updated", None, 1))
     assert call("GET", f"/api/v1/works/?cursor={null_value}").status_code == 200
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3])
+def test_rows_without_a_sort_value_are_walked_too(works: list[Work], per_page: int) -> None:
+    Work.objects.filter(pk__in=[works[1].pk, works[4].pk, works[5].pk]).update(published_at=None)
+    url = f"/api/v1/works/?sort=published&per_page={per_page}"
+    by_page = [w["id"] for p in walk(url) for w in p["results"]]
+    first = call("GET", url).json_body
+    pages = [first, *walk(f"{url}&cursor={first['next_cursor']}")]
+    by_cursor = [w["id"] for p in pages for w in p["results"]]
+    assert by_cursor == by_page and sorted(by_cursor) == sorted(w.pk for w in works)
+    # And back again from the last page.
+    back: list[int] = []
+    data = pages[-1]
+    while data["previous"]:
+        data = call("GET", data["previous"]).json_body
+        back = [w["id"] for w in data["results"]] + back
+    assert back + [w["id"] for w in pages[-1]["results"]] == by_cursor

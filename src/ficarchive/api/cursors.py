@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 
@@ -127,37 +128,40 @@ def _nulls_high() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _above(field: str, value: Any, pk: int) -> Q:
-    """Rows whose (field, id) is above (value, pk) in ascending order, NULLs where the
-    database puts them."""
-    high = _nulls_high()
-    if value is None:
-        if high:
-            return Q(**{f"{field}__isnull": True, "pk__gt": pk})
-        return Q(**{f"{field}__isnull": False}) | Q(**{f"{field}__isnull": True, "pk__gt": pk})
-    above = Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk})
-    return above | Q(**{f"{field}__isnull": True}) if high else above
+def _nullable(rows: QuerySet[Any], name: str) -> bool:
+    try:
+        return bool(rows.model._meta.get_field(name).null)
+    except FieldDoesNotExist:
+        return False  # an annotation (a tag's lower-cased name): never NULL here
 
 
-def _below(field: str, value: Any, pk: int) -> Q:
-    high = _nulls_high()
-    if value is None:
-        if high:
-            return Q(**{f"{field}__isnull": False}) | Q(**{f"{field}__isnull": True, "pk__lt": pk})
-        return Q(**{f"{field}__isnull": True, "pk__lt": pk})
-    below = Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk})
-    return below if high else below | Q(**{f"{field}__isnull": True})
-
-
-def _after(order: Order, cursor: Cursor) -> Q:
-    """Rows after the cursor's row in the list's order."""
-    seek = _below if order.descending else _above
-    return seek(order.field, cursor.value, cursor.pk)
-
-
-def _before(order: Order, cursor: Cursor) -> Q:
-    seek = _above if order.descending else _below
-    return seek(order.field, cursor.value, cursor.pk)
+def _segments(
+    rows: QuerySet[Any], order: Order, cursor: Cursor | None, ascending: bool
+) -> list[QuerySet[Any]]:
+    """The rows after the cursor in a scan by (field, id), ascending or descending, as the
+    queries to read one after the other: the rows with a value, sought with a plain range on
+    the sort index (`field <= v AND (field < v OR id < p)`), and the rows without one (by id),
+    before or after them where the database sorts NULL. No OR spans the two: that keeps every
+    query a range scan of an index."""
+    f = order.field
+    beyond = "gt" if ascending else "lt"
+    valued_order = (f, "pk") if ascending else (f"-{f}", "-pk")
+    nullable = _nullable(rows, f)
+    valued = (rows.filter(**{f"{f}__isnull": False}) if nullable else rows).order_by(*valued_order)
+    empty = rows.filter(**{f"{f}__isnull": True}).order_by("pk" if ascending else "-pk")
+    nulls_first = ascending != _nulls_high()
+    if cursor is None:
+        parts = [empty, valued] if nulls_first else [valued, empty]
+    elif cursor.value is None:
+        rest = empty.filter(**{f"pk__{beyond}": cursor.pk})
+        parts = [rest, valued] if nulls_first else [rest]
+    else:
+        v = cursor.value
+        rest = valued.filter(**{f"{f}__{beyond}e": v}).filter(
+            Q(**{f"{f}__{beyond}": v}) | Q(**{f"pk__{beyond}": cursor.pk})
+        )
+        parts = [rest] if nulls_first else [rest, empty]
+    return [part for part in parts if nullable or part is not empty]
 
 
 @dataclass
@@ -171,12 +175,13 @@ def page_pks(rows: QuerySet[Any], order: Order, cursor: Cursor | None, per_page:
     """Return the ids of one page of `rows` in the list's order, from the cursor on (or back
     from it), with the cursors of the pages on either side (None at either end)."""
     backwards = cursor is not None and cursor.backwards
-    seek = rows
-    if cursor is not None:
-        seek = rows.filter(_before(order, cursor) if backwards else _after(order, cursor))
-    found = list(
-        ordered(seek, order, backwards=backwards).values_list("pk", order.field)[: per_page + 1]
-    )
+    ascending = order.descending == backwards
+    found: list[tuple[int, Any]] = []
+    for part in _segments(rows, order, cursor, ascending):
+        need = per_page + 1 - len(found)
+        if need <= 0:
+            break
+        found += list(part.values_list("pk", order.field)[:need])
     more = len(found) > per_page
     found = found[:per_page]
     if backwards:
