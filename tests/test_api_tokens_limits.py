@@ -69,6 +69,16 @@ def test_a_token_with_named_scopes_writes_only_in_them(author: User, reader: Use
     assert call("POST", f"/api/v1/works/{work.pk}/kudos/", writer).status_code == 403
 
 
+def test_every_write_operation_names_its_scope() -> None:
+    from ficarchive.api.models import SCOPES
+    from ficarchive.api.views import OPERATIONS
+
+    writes = [op for op in OPERATIONS if op.write]
+    assert writes and all(op.scope in SCOPES for op in writes), [
+        op.operation_id for op in writes if op.scope not in SCOPES
+    ]
+
+
 def test_a_token_without_scopes_may_do_everything(author: User, reader: User) -> None:
     work = make_work(author)
     token = scoped(reader)

@@ -900,7 +900,8 @@ def _answer(
         raise unauthorized(
             "This needs a personal token: send Authorization: Bearer <token>.", invalid=False
         )
-    if token is not None and op.write and not token.allows(op.scope):
+    # A scoped token may make only the writes its scopes name (a write without a scope: none).
+    if token is not None and op.write and token.scopes and not token.allows(op.scope or "-"):
         needed = op.scope or "write"
         what = (
             "read-only"
