@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ficarchive.core.cors.ReadOnlyCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "ficarchive.core.middleware.RejectNulBytesMiddleware",
@@ -211,6 +212,9 @@ SITE_SETTINGS_SECONDS = envint("SITE_SETTINGS_SECONDS", 3600 if TESTING else 5)
 MODERATION_RATE_LIMITS = envlimits("RATE_LIMITS")
 # API rate limits (docs/api.md); FICARCHIVE_API_RATE_LIMITS=off only for test servers.
 API_RATE_LIMITS = envbool("API_RATE_LIMITS", True)
+# CORS on the read-only endpoints (core/cors.py): any origin may read the API's public GETs,
+# the feeds and OPDS, without credentials; FICARCHIVE_CORS=off turns it off.
+CORS_READ_ONLY = envbool("CORS", True)
 
 globals().update(email_settings(env("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ficarchive <noreply@localhost>")

@@ -6,14 +6,27 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 TOKEN_NAME_MAX = 100
+# What a token may do besides reading. A token with no scopes may do everything its account
+# may; "read" alone makes it read-only; otherwise it may read, and write only in its scopes.
+READ_ONLY = "read"
+SCOPES = {
+    "works": "post and change works and chapters",
+    "kudos": "leave kudos",
+    "bookmarks": "save and delete bookmarks",
+}
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def active(self) -> ApiTokenQuerySet:
         """Return tokens that are not revoked."""
         return self.filter(revoked_at__isnull=True)
+
+    def usable(self) -> ApiTokenQuerySet:
+        """Return tokens that are not revoked and have not expired."""
+        return self.active().filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
 
 
 class ApiToken(models.Model):
@@ -26,6 +39,14 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.CharField(
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="Space-separated: empty (everything), “read”, or some of works, kudos, "
+        "bookmarks.",
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -48,6 +69,29 @@ class ApiToken(models.Model):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def allows(self, scope: str | None) -> bool:
+        """Return whether the token may do a write of this scope (None: any read)."""
+        if scope is None or not self.scopes:
+            return True
+        return scope in self.scope_list
+
+    @property
+    def describe_scopes(self) -> str:
+        """The scopes in words: "everything", "read only", "read; works, kudos"."""
+        if not self.scopes:
+            return "everything"
+        if self.scope_list == [READ_ONLY]:
+            return "read only"
+        return "read; " + ", ".join(self.scope_list)
 
 
 class IdempotentRequest(models.Model):

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ficarchive.api.cursors import MAX_CURSOR
 from ficarchive.bookmarks.models import MAX_BOOKMARK_TAGS
 from ficarchive.gifts.models import MAX_INVITATIONS, MAX_RECIPIENTS, RECIPIENT_NAME_MAX
 from ficarchive.tags.models import ARCHIVE_WARNINGS, CATEGORIES, MAX_TAG_LENGTH, TagType
@@ -62,14 +63,36 @@ def obj(properties: dict[str, Schema], required: list[str] | None = None) -> Sch
     }
 
 
+def obj_optional(properties: dict[str, Schema]) -> Schema:
+    """An object schema whose keys are all optional (OpenAPI 3.0 forbids `"required": []`)."""
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
 def page_of(item: str) -> Schema:
     return obj(
         {
             "count": {"type": "integer", "minimum": 0},
-            "page": {"type": "integer", "minimum": 1},
+            "page": {
+                **nullable({"type": "integer", "minimum": 1}),
+                "description": "The page number; null when the page was asked for by cursor.",
+            },
             "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-            "next": nullable(string()),
-            "previous": nullable(string()),
+            "next": {
+                **nullable(string()),
+                "description": "The next page's URL (by cursor when this page was), or null.",
+            },
+            "previous": {
+                **nullable(string()),
+                "description": "The previous page's URL (by cursor when this page was), or null.",
+            },
+            "next_cursor": {
+                **nullable(string()),
+                "description": "Pass as `cursor` for the next page: stable under inserts.",
+            },
+            "previous_cursor": {
+                **nullable(string()),
+                "description": "Pass as `cursor` for the previous page.",
+            },
             "results": {"type": "array", "items": ref(item)},
         }
     )
@@ -215,7 +238,18 @@ SCHEMAS: dict[str, Schema] = {
             "html_url": string(),
             "pseuds": {"type": "array", "items": ref("Pseud")},
             "work_count": {"type": "integer", "minimum": 0},
-            "token": obj({"name": string(), "prefix": string()}),
+            "token": obj(
+                {
+                    "name": string(),
+                    "prefix": string(),
+                    "scopes": {
+                        "type": "array",
+                        "items": string(enum=["read", "works", "kudos", "bookmarks"]),
+                        "description": "Empty: the token may do everything its account may.",
+                    },
+                    "expires_at": nullable(DATE_TIME),
+                }
+            ),
         }
     ),
     "Bookmark": obj(
@@ -308,12 +342,12 @@ DRAFT = {"type": "boolean", "description": "Keep it as a draft instead of postin
 SCHEMAS.update(
     {
         "ChapterInput": obj({**CHAPTER_FIELDS, "draft": DRAFT}, required=["text"]),
-        "ChapterUpdate": obj(CHAPTER_FIELDS, required=[]),
+        "ChapterUpdate": obj_optional(CHAPTER_FIELDS),
         "WorkInput": obj(
             {**WORK_FIELDS, "draft": DRAFT, "chapter": obj(CHAPTER_FIELDS, required=["text"])},
             required=["title", "chapter"],
         ),
-        "WorkUpdate": obj(WORK_FIELDS, required=[]),
+        "WorkUpdate": obj_optional(WORK_FIELDS),
         "BookmarkInput": obj(
             {
                 "work": {"type": "integer", "minimum": 1},
@@ -448,6 +482,13 @@ class Param:
 
 
 PAGE_PARAMS = (
+    Param(
+        "cursor",
+        string(MAX_CURSOR),
+        "An opaque cursor from a listing's next_cursor or previous_cursor: the page after (or "
+        "before) it, stable under inserts, as quick deep in the list as at its start. Not "
+        "with page.",
+    ),
     Param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number, from 1."),
     Param(
         "per_page",
@@ -492,8 +533,10 @@ USERNAME = Param("username", string(150, minLength=1, pattern=r"^[^/]+$"), locat
 
 ERROR_STATUSES = {
     "400": "The request is not valid: the message (and `problems`) say why.",
-    "401": "No token, or a token that is not valid (wrong, revoked, or its account closed).",
-    "403": "The token's account may not do this (suspended, banned, not a creator, blocked).",
+    "401": "No token, or a token that is not valid (wrong, revoked, expired, or its account "
+    "closed).",
+    "403": "The token's account may not do this (suspended, banned, not a creator, blocked), "
+    "or the token is not allowed to (read-only, or without this operation's scope).",
     "404": "No such thing, or not one the caller may see.",
     "413": "The request body is too large.",
     "414": "The URL is too long (over 4 KB): the HTTP server refuses it, as an HTML page.",
@@ -520,10 +563,28 @@ class Operation:
     body: str | None = None
     description: str = ""
     errors: tuple[str, ...] = field(default=("400", "401", "404", "429"))
+    scope: str | None = None  # the token scope a write needs (api.models.SCOPES)
 
     @property
     def write(self) -> bool:
         return self.method not in {"GET", "HEAD"}
+
+
+RATE_HEADERS: Schema = {
+    "X-RateLimit-Limit": {
+        "description": "Requests allowed in the window of the tightest limit that applies "
+        "(per token, account or address).",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in that window.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-RateLimit-Reset": {
+        "description": "Seconds until that window frees a request.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+}
 
 
 def _error_response(description: str, *, retry: bool = False, authenticate: bool = False) -> Schema:
@@ -531,7 +592,7 @@ def _error_response(description: str, *, retry: bool = False, authenticate: bool
         "description": description,
         "content": {"application/json": {"schema": ref("Error")}},
     }
-    headers: Schema = {}
+    headers: Schema = dict(RATE_HEADERS)
     if retry:
         headers["Retry-After"] = {
             "description": "Seconds to wait before trying again.",
@@ -542,8 +603,7 @@ def _error_response(description: str, *, retry: bool = False, authenticate: bool
             "description": "The Bearer scheme.",
             "schema": {"type": "string"},
         }
-    if headers:
-        data["headers"] = headers
+    data["headers"] = headers
     return data
 
 
@@ -568,8 +628,13 @@ def build_openapi(operations: list[Operation], *, server: str = "/") -> Schema:
                     "schema": IDEMPOTENCY_KEY_SCHEMA,
                 }
             )
-        if op.description:
-            entry["description"] = op.description
+        description = op.description
+        if op.scope is not None:
+            description = (
+                f"{description}\n\n" if description else ""
+            ) + f"A token limited to scopes needs the “{op.scope}” scope."
+        if description:
+            entry["description"] = description
         if op.auth == "required":
             entry["security"] = [{"bearer": []}]
         elif op.auth == "optional":
@@ -582,16 +647,18 @@ def build_openapi(operations: list[Operation], *, server: str = "/") -> Schema:
                 "content": {"application/json": {"schema": ref(op.body)}},
             }
         if op.response is None:
-            entry["responses"][str(op.status)] = {"description": "Done."}
+            entry["responses"][str(op.status)] = {"description": "Done.", "headers": RATE_HEADERS}
         else:
             entry["responses"][str(op.status)] = {
                 "description": "Done.",
+                "headers": RATE_HEADERS,
                 "content": {"application/json": {"schema": ref(op.response)}},
             }
             if op.status == 201:
                 # Creating what exists already answers 200 with it (a bookmark, kudos).
                 entry["responses"]["200"] = {
                     "description": "It existed already; here it is.",
+                    "headers": RATE_HEADERS,
                     "content": {"application/json": {"schema": ref(op.response)}},
                 }
         statuses = set(op.errors) | {"400", "429"}

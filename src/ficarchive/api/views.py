@@ -35,12 +35,12 @@ from django.views.decorators.http import require_http_methods
 
 from ficarchive.accounts.models import User
 from ficarchive.accounts.views import client_address
-from ficarchive.api import idempotency
+from ficarchive.api import cursors, idempotency
 from ficarchive.api import schema as api_schema
 from ficarchive.api import serializers as out
 from ficarchive.api.actions import create_token, revoke_token
 from ficarchive.api.forms import TokenForm
-from ficarchive.api.models import ApiToken
+from ficarchive.api.models import READ_ONLY, ApiToken
 from ficarchive.api.schema import (
     BOOKMARK_ID,
     PAGE_PARAMS,
@@ -59,7 +59,7 @@ from ficarchive.bookmarks import actions as bookmark_actions
 from ficarchive.bookmarks.models import Bookmark
 from ficarchive.core.numbers import parse_whole_number
 from ficarchive.kudos.actions import leave_kudos
-from ficarchive.moderation.limits import RateLimited, check_rate
+from ficarchive.moderation.limits import RateLimited, RateStatus, check_rate
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.revisions.actions import MAX_NUMBER, restore_version
 from ficarchive.revisions.models import ChapterVersion
@@ -71,11 +71,10 @@ from ficarchive.works.listing import (
     RELEVANCE,
     apply_filters,
     count_works,
-    order_works,
     parse_filters,
     plan_listing,
 )
-from ficarchive.works.models import Chapter, ChapterQuerySet, Status, Work
+from ficarchive.works.models import SORT_FIELDS, Chapter, ChapterQuerySet, Status, Work
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +161,12 @@ def _authenticate(request: HttpRequest) -> tuple[Viewer, ApiToken | None]:
     )
     if token is None or not token.user.is_active:
         raise unauthorized("This token is not valid: it is wrong, or it was revoked.")
+    if token.expired:
+        assert token.expires_at is not None
+        raise unauthorized(
+            f"This token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC: make a new one "
+            "at /settings/tokens/."
+        )
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -169,14 +174,35 @@ def _authenticate(request: HttpRequest) -> tuple[Viewer, ApiToken | None]:
     return token.user, token
 
 
-def _rate(request: HttpRequest, user: Viewer, write: bool) -> None:
+RATE_STATUS = "_api_rate_status"  # the request attribute the rate-limit headers come from
+
+
+def _rate(request: HttpRequest, user: Viewer, token: ApiToken | None, write: bool) -> None:
+    """Count the request against the API limits (per token, account and address), or raise
+    RateLimited; remember where the caller stands for the X-RateLimit headers."""
     if not getattr(settings, "API_RATE_LIMITS", True):
         return
-    check_rate(
-        "api_write" if write else "api_read",
-        user=user,
-        address=client_address(request),
-    )
+    try:
+        status = check_rate(
+            "api_write" if write else "api_read",
+            user=user,
+            address=client_address(request),
+            token_id=token.pk if token is not None else None,
+        )
+    except RateLimited as error:
+        setattr(request, RATE_STATUS, error.status)
+        raise
+    if status is not None:
+        setattr(request, RATE_STATUS, status)
+
+
+def _rate_headers(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    status: RateStatus | None = getattr(request, RATE_STATUS, None)
+    if status is not None:
+        response["X-RateLimit-Limit"] = str(status.limit)
+        response["X-RateLimit-Remaining"] = str(max(0, status.remaining))
+        response["X-RateLimit-Reset"] = str(max(0, status.reset))
+    return response
 
 
 def _query(params: QueryDict, declared: tuple[Param, ...]) -> dict[str, Any]:
@@ -258,26 +284,108 @@ def _page(call: Call) -> tuple[int, int]:
     return int(call.query.get("page", 1)), int(call.query.get("per_page", PER_PAGE))
 
 
-def _envelope(call: Call, count: int, page: int, per_page: int, results: list[Any]) -> Any:
-    def link(number: int) -> str:
-        pairs = [
-            (k, v)
-            for k, values in call.request.GET.lists()
-            if k not in {"page", "per_page"}
-            for v in values
-        ]
-        pairs += [("page", str(number)), ("per_page", str(per_page))]
-        return f"{call.request.path}?{urlencode(pairs)}"
+def _cursor(call: Call, order: cursors.Order) -> cursors.Cursor | None:
+    """Return the request's cursor, checked against the list's order; raise 400."""
+    raw = call.query.get("cursor")
+    if raw is None:
+        return None
+    if "page" in call.query:
+        raise ApiError(
+            400,
+            "Give page or cursor, not both.",
+            problems=["page and cursor cannot go together: drop one."],
+        )
+    try:
+        return cursors.decode(raw, order)
+    except cursors.CursorError as error:
+        raise ApiError(400, "The cursor is not valid.", problems=[str(error)]) from error
 
-    last = max(1, -(-count // per_page))
+
+def _link(call: Call, per_page: int, key: str, value: str) -> str:
+    pairs = [
+        (k, v)
+        for k, values in call.request.GET.lists()
+        if k not in {"page", "per_page", "cursor"}
+        for v in values
+    ]
+    pairs += [(key, value), ("per_page", str(per_page))]
+    return f"{call.request.path}?{urlencode(pairs)}"
+
+
+def _envelope(
+    call: Call,
+    count: int,
+    page: int | None,
+    per_page: int,
+    results: list[Any],
+    *,
+    next_cursor: cursors.Cursor | None = None,
+    previous_cursor: cursors.Cursor | None = None,
+) -> Any:
+    """One page of a list: links by page number when the page was asked for by number (as
+    before cursors), by cursor when it was asked for by cursor; the cursors either way."""
+    after = cursors.encode(next_cursor) if next_cursor else None
+    before = cursors.encode(previous_cursor) if previous_cursor else None
+    if page is None:
+        next_link = _link(call, per_page, "cursor", after) if after else None
+        previous_link = _link(call, per_page, "cursor", before) if before else None
+    else:
+        last = max(1, -(-count // per_page))
+        next_link = _link(call, per_page, "page", str(page + 1)) if page < last else None
+        previous_link = (
+            _link(call, per_page, "page", str(min(page - 1, last))) if page > 1 else None
+        )
     return {
         "count": count,
         "page": page,
         "per_page": per_page,
-        "next": link(page + 1) if page < last else None,
-        "previous": link(min(page - 1, last)) if page > 1 else None,
+        "next": next_link,
+        "previous": previous_link,
+        "next_cursor": after,
+        "previous_cursor": before,
         "results": results,
     }
+
+
+@dataclass
+class Slice:
+    """The ids of one page of a list, and what its envelope needs."""
+
+    pks: list[int]
+    page: int | None
+    per_page: int
+    next: cursors.Cursor | None
+    previous: cursors.Cursor | None
+
+
+def _slice(call: Call, rows: QuerySet[Any], order: cursors.Order) -> Slice:
+    """Return one page of `rows` in `order`: by cursor (an index seek) when the request gives
+    one, else by page number (an offset, as before cursors), with cursors on either side."""
+    page, per_page = _page(call)
+    cursor = _cursor(call, order)
+    if cursor is not None:
+        if cursor.offset is not None:
+            raise ApiError(400, "The cursor is not valid.", problems=[cursors.WRONG])
+        found = cursors.page_pks(rows, order, cursor, per_page)
+        return Slice(found.pks, None, per_page, found.next, found.previous)
+    offset = (page - 1) * per_page
+    ordered = cursors.ordered(rows, order).values_list("pk", order.field)
+    rows_found = list(ordered[offset : offset + per_page + 1])
+    more = len(rows_found) > per_page
+    rows_found = rows_found[:per_page]
+    next_cursor = previous = None
+    if rows_found:
+        first, last = rows_found[0], rows_found[-1]
+        if more:
+            next_cursor = cursors.Cursor(order.name, last[1], last[0])
+        if page > 1:
+            previous = cursors.Cursor(order.name, first[1], first[0], backwards=True)
+    return Slice([pk for pk, _ in rows_found], page, per_page, next_cursor, previous)
+
+
+def _in_order(pks: list[int], rows: QuerySet[Any]) -> list[Any]:
+    loaded = {row.pk: row for row in rows.filter(pk__in=pks)}
+    return [loaded[pk] for pk in pks if pk in loaded]
 
 
 def _id(value: int) -> int:
@@ -328,7 +436,6 @@ def list_works(call: Call) -> Result:
     f = parse_filters(call.request.GET)
     if f.problems:
         raise ApiError(400, "Some filters are not valid.", problems=f.problems)
-    page, per_page = _page(call)
     plan = plan_listing(f, None)
     narrowed = apply_filters(Work.objects.visible_to(call.user).posted(), f, drive=plan.drive)
     if f.q:
@@ -337,13 +444,62 @@ def list_works(call: Call) -> Result:
             # The site shows every work and says why; a client is told instead.
             raise ApiError(400, search.message, problems=[search.message])
         narrowed = search.works
-    ordered = narrowed if f.sort == RELEVANCE else order_works(narrowed, f.sort)
     count = count_works(narrowed, f, None, call.viewer_key, plan)
-    offset = (page - 1) * per_page
-    ids = list(ordered.values_list("pk", flat=True)[offset : offset + per_page])
-    loaded = {w.pk: w for w in Work.objects.filter(pk__in=ids).for_listing()}
-    results = [out.work_json(loaded[pk]) for pk in ids if pk in loaded]
-    return 200, _envelope(call, count, page, per_page, results)
+    if f.sort == RELEVANCE:
+        return 200, _ranked_page(call, narrowed, count)
+    field_name = SORT_FIELDS[f.sort][0]
+    kind: cursors.Kind = (
+        "datetime" if f.sort in {"updated", "published"} else "str" if f.sort == "title" else "int"
+    )
+    order = cursors.Order(f.sort, field_name, descending=f.sort != "title", kind=kind)
+    part = _slice(call, narrowed, order)
+    results = [out.work_json(w) for w in _in_order(part.pks, Work.objects.for_listing())]
+    return 200, _envelope(
+        call,
+        count,
+        part.page,
+        part.per_page,
+        results,
+        next_cursor=part.next,
+        previous_cursor=part.previous,
+    )
+
+
+RANKED = cursors.Order(RELEVANCE, "pk", descending=True, kind="int")
+
+
+def _ranked_page(call: Call, ranked: QuerySet[Work], count: int) -> Any:
+    """A page of a relevance-ranked search: a rank is no key to seek by, so its cursors
+    hold an offset (at most cursors.MAX_OFFSET, as page numbers allow)."""
+    page, per_page = _page(call)
+    cursor = _cursor(call, RANKED)
+    if cursor is not None and cursor.offset is None:
+        raise ApiError(400, "The cursor is not valid.", problems=[cursors.WRONG])
+    offset = cursor.offset if cursor is not None and cursor.offset is not None else 0
+    if cursor is None:
+        offset = (page - 1) * per_page
+    ids = list(ranked.values_list("pk", flat=True)[offset : offset + per_page + 1])
+    more = len(ids) > per_page
+    ids = ids[:per_page]
+    results = [out.work_json(w) for w in _in_order(ids, Work.objects.for_listing())]
+    after = offset + per_page
+    next_cursor = (
+        cursors.Cursor(RELEVANCE, None, 0, offset=after)
+        if more and after <= cursors.MAX_OFFSET
+        else None
+    )
+    previous = (
+        cursors.Cursor(RELEVANCE, None, 0, offset=max(0, offset - per_page)) if offset else None
+    )
+    return _envelope(
+        call,
+        count,
+        None if cursor is not None else page,
+        per_page,
+        results,
+        next_cursor=next_cursor,
+        previous_cursor=previous,
+    )
 
 
 def search(call: Call) -> Result:
@@ -372,11 +528,21 @@ def list_tags(call: Call) -> Result:
     if kind := call.query.get("type"):
         tags = tags.filter(type=kind)
     tags = tags.name_starts_with(call.query.get("q", "").strip())
-    page, per_page = _page(call)
     count = tags.count()
-    offset = (page - 1) * per_page
-    results = [out.tag_json(t) for t in tags[offset : offset + per_page]]
-    return 200, _envelope(call, count, page, per_page, results)
+    part = _slice(call, tags, TAG_ORDER)
+    results = [out.tag_json(t) for t in _in_order(part.pks, Tag.objects.all())]
+    return 200, _envelope(
+        call,
+        count,
+        part.page,
+        part.per_page,
+        results,
+        next_cursor=part.next,
+        previous_cursor=part.previous,
+    )
+
+
+TAG_ORDER = cursors.Order("name", "name_key", descending=False, kind="str")
 
 
 def get_tag(call: Call, name: str) -> Result:
@@ -422,7 +588,12 @@ def get_user(call: Call, username: str) -> Result:
 def me(call: Call) -> Result:
     assert call.token is not None
     data = _user_json(call, call.member)
-    data["token"] = {"name": call.token.name, "prefix": call.token.prefix}
+    data["token"] = {
+        "name": call.token.name,
+        "prefix": call.token.prefix,
+        "scopes": call.token.scope_list,
+        "expires_at": out.when(call.token.expires_at),
+    }
     return 200, data
 
 
@@ -533,14 +704,25 @@ def list_versions(call: Call, work_id: int, position: int) -> Result:
     versions = (
         ChapterVersion.objects.filter(chapter=chapter).select_related("author").order_by("-number")
     )
-    page, per_page = _page(call)
     count = versions.count()
-    offset = (page - 1) * per_page
+    part = _slice(call, versions, VERSION_ORDER)
+    newest = versions.values_list("number", flat=True).first()
     results = [
-        out.version_json(v, chapter, current=offset == 0 and index == 0)
-        for index, v in enumerate(versions[offset : offset + per_page])
+        out.version_json(v, chapter, current=v.number == newest)
+        for v in _in_order(part.pks, versions)
     ]
-    return 200, _envelope(call, count, page, per_page, results)
+    return 200, _envelope(
+        call,
+        count,
+        part.page,
+        part.per_page,
+        results,
+        next_cursor=part.next,
+        previous_cursor=part.previous,
+    )
+
+
+VERSION_ORDER = cursors.Order("number", "number", descending=True, kind="int")
 
 
 def restore_chapter_version(call: Call, work_id: int, position: int, number: int) -> Result:
@@ -578,11 +760,21 @@ def _bookmarks(call: Call) -> QuerySet[Bookmark]:
 
 def list_bookmarks(call: Call) -> Result:
     bookmarks = _bookmarks(call)
-    page, per_page = _page(call)
     count = bookmarks.count()
-    offset = (page - 1) * per_page
-    results = [out.bookmark_json(b) for b in bookmarks[offset : offset + per_page]]
-    return 200, _envelope(call, count, page, per_page, results)
+    part = _slice(call, bookmarks, BOOKMARK_ORDER)
+    results = [out.bookmark_json(b) for b in _in_order(part.pks, bookmarks)]
+    return 200, _envelope(
+        call,
+        count,
+        part.page,
+        part.per_page,
+        results,
+        next_cursor=part.next,
+        previous_cursor=part.previous,
+    )
+
+
+BOOKMARK_ORDER = cursors.Order("updated", "updated_at", descending=True, kind="datetime")
 
 
 def create_bookmark(call: Call) -> Result:
@@ -632,22 +824,22 @@ OPERATIONS: list[Operation] = [
               description="The same filters as /works/; a value the listing would leave out "
               "is a 400 here, with the problems listed."),
     Operation("POST", "works/", "createWork", "Post a work (or save a draft)", create_work,
-              "Work", status=201, auth="required", body="WorkInput", errors=(*R, "403")),
+              "Work", status=201, auth="required", body="WorkInput", errors=(*R, "403"), scope="works"),
     Operation("GET", "works/{work_id}/", "getWork", "A work's metadata", get_work, "Work",
               params=(WORK_ID,)),
     Operation("PATCH", "works/{work_id}/", "updateWork", "Change a work's metadata (creators)",
               update_work, "Work", auth="required", params=(WORK_ID,), body="WorkUpdate",
-              errors=(*R, "403")),
+              errors=(*R, "403"), scope="works"),
     Operation("GET", "works/{work_id}/chapters/", "listChapters", "A work's chapters",
               list_chapters, "ChapterList", params=(WORK_ID,)),
     Operation("POST", "works/{work_id}/chapters/", "addChapter", "Add a chapter (creators)",
               add_chapter, "Chapter", status=201, auth="required", params=(WORK_ID,),
-              body="ChapterInput", errors=(*R, "403")),
+              body="ChapterInput", errors=(*R, "403"), scope="works"),
     Operation("GET", "works/{work_id}/chapters/{position}/", "getChapter",
               "A chapter with its text", get_chapter, "Chapter", params=(WORK_ID, POSITION)),
     Operation("PATCH", "works/{work_id}/chapters/{position}/", "updateChapter",
               "Change a chapter (creators)", update_chapter, "Chapter", auth="required",
-              params=(WORK_ID, POSITION), body="ChapterUpdate", errors=(*R, "403")),
+              params=(WORK_ID, POSITION), body="ChapterUpdate", errors=(*R, "403"), scope="works"),
     Operation("GET", "works/{work_id}/chapters/{position}/versions/", "listChapterVersions",
               "A chapter's kept versions, newest first (creators)", list_versions,
               "ChapterVersionPage", auth="required", params=(WORK_ID, POSITION, *PAGE_PARAMS),
@@ -659,9 +851,9 @@ OPERATIONS: list[Operation] = [
               restore_chapter_version, "Chapter", auth="required",
               params=(WORK_ID, POSITION, VERSION_NUMBER), errors=(*R, "403"),
               description="The chapter becomes as it was in that version; the result is "
-              "itself a new version, so nothing is lost."),
+              "itself a new version, so nothing is lost.", scope="works"),
     Operation("POST", "works/{work_id}/kudos/", "leaveKudos", "Leave kudos", kudos, "Kudos",
-              status=201, auth="required", params=(WORK_ID,), errors=(*R, "403")),
+              status=201, auth="required", params=(WORK_ID,), errors=(*R, "403"), scope="kudos"),
     Operation("GET", "search/", "searchWorks", "Search works (q is required)", search,
               "WorkPage", params=WORK_FILTERS),
     Operation("GET", "tags/", "listTags", "Canonical tags by name prefix", list_tags, "TagPage",
@@ -677,12 +869,12 @@ OPERATIONS: list[Operation] = [
               "BookmarkPage", auth="required", params=PAGE_PARAMS),
     Operation("POST", "bookmarks/", "saveBookmark", "Bookmark a work (or change the bookmark)",
               create_bookmark, "Bookmark", status=201, auth="required", body="BookmarkInput",
-              errors=(*R, "403")),
+              errors=(*R, "403"), scope="bookmarks"),
     Operation("GET", "bookmarks/{bookmark_id}/", "getBookmark", "One of your bookmarks",
               get_bookmark, "Bookmark", auth="required", params=(BOOKMARK_ID,)),
     Operation("DELETE", "bookmarks/{bookmark_id}/", "deleteBookmark", "Delete a bookmark",
               delete_bookmark, None, status=204, auth="required", params=(BOOKMARK_ID,),
-              errors=(*R, "403")),
+              errors=(*R, "403"), scope="bookmarks"),
     Operation("GET", "openapi.json", "getOpenApi", "This OpenAPI document", openapi, None,
               auth="none"),
 ]  # fmt: skip
@@ -697,13 +889,30 @@ def _answer(
         error = ApiError(405, f"{request.method} is not allowed here; use {allowed}.")
         error.headers["Allow"] = allowed
         raise error
-    user, token = (AnonymousUser(), None) if op.auth == "none" else _authenticate(request)
+    try:
+        user, token = (AnonymousUser(), None) if op.auth == "none" else _authenticate(request)
+    except ApiError:
+        # A wrong token still counts against its address (and tells where it stands).
+        _rate(request, AnonymousUser(), None, op.write)
+        raise
+    _rate(request, user, token, op.write)
     if op.auth == "required" and token is None:
         raise unauthorized(
             "This needs a personal token: send Authorization: Bearer <token>.", invalid=False
         )
-    if op.auth != "none":
-        _rate(request, user, op.write)
+    # A scoped token may make only the writes its scopes name (a write without a scope: none).
+    if token is not None and op.write and token.scopes and not token.allows(op.scope or "-"):
+        needed = op.scope or "write"
+        what = (
+            "read-only"
+            if token.scope_list == [READ_ONLY]
+            else f"limited to {token.describe_scopes}"
+        )
+        raise ApiError(
+            403,
+            f"This token is {what}: this needs the “{needed}” scope. Make a token with it "
+            "at /settings/tokens/ (or one without scopes).",
+        )
     query = _query(request.GET, tuple(p for p in op.params if p.location == "query"))
     body = _body(request, op.body) if op.body else None
     call = Call(request=request, user=user, token=token, query=query, body=body)
@@ -732,6 +941,30 @@ def _answer(
     return response
 
 
+def _answer_or_error(
+    request: HttpRequest, operations: dict[str, Operation], kwargs: dict[str, Any]
+) -> HttpResponse:
+    try:
+        return _answer(request, operations, kwargs)
+    except ApiError as error:
+        return error_response(error)
+    except Http404:
+        return error_response(ApiError(404, "No such thing here."))
+    except PermissionDenied as error:
+        return error_response(ApiError(403, str(error) or "You may not do that."))
+    except ValidationError as error:
+        return error_response(
+            ApiError(400, " ".join(error.messages), problems=list(error.messages))
+        )
+    except RateLimited as error:
+        return error_response(
+            ApiError(429, error.message, headers={"Retry-After": str(error.retry_after)})
+        )
+    except Exception:
+        logger.exception("API error on %s %s", request.method, request.path)
+        return error_response(ApiError(500, "Something went wrong on our side."))
+
+
 def endpoint(operations: dict[str, Operation]) -> Callable[..., HttpResponse]:
     """Return the view of one path: it answers each method with its operation, and turns
     every error into JSON."""
@@ -739,25 +972,7 @@ def endpoint(operations: dict[str, Operation]) -> Callable[..., HttpResponse]:
     @csrf_exempt
     @never_cache
     def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        try:
-            return _answer(request, operations, kwargs)
-        except ApiError as error:
-            return error_response(error)
-        except Http404:
-            return error_response(ApiError(404, "No such thing here."))
-        except PermissionDenied as error:
-            return error_response(ApiError(403, str(error) or "You may not do that."))
-        except ValidationError as error:
-            return error_response(
-                ApiError(400, " ".join(error.messages), problems=list(error.messages))
-            )
-        except RateLimited as error:
-            return error_response(
-                ApiError(429, error.message, headers={"Retry-After": str(error.retry_after)})
-            )
-        except Exception:
-            logger.exception("API error on %s %s", request.method, request.path)
-            return error_response(ApiError(500, "Something went wrong on our side."))
+        return _rate_headers(request, _answer_or_error(request, operations, kwargs))
 
     return view
 
@@ -790,7 +1005,12 @@ def tokens(request: HttpRequest) -> HttpResponse:
             return redirect("/settings/tokens/")
         if form.is_valid():
             try:
-                _row, created = create_token(user, form.cleaned_data["name"])
+                _row, created = create_token(
+                    user,
+                    form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"].split(),
+                    expires_at=form.cleaned_data["expires"],
+                )
             except ValidationError as error:
                 form.add_error("name", error)
             else:

@@ -86,7 +86,7 @@ def envfloat(name: str, default: float) -> float:
 def envlimits(name: str) -> dict[str, list[tuple[str, int, int]]]:
     """Return FICARCHIVE_<name> read as rate limits that replace an action's defaults:
     `signup=address:50/3600,address:200/86400;comment=account:5/60` (action, then each limit as
-    scope:count/seconds, scope being account or address)."""
+    scope:count/seconds, scope being account, address or token: an API token)."""
     raw = env(name).strip()
     limits: dict[str, list[tuple[str, int, int]]] = {}
     if not raw:
@@ -99,10 +99,10 @@ def envlimits(name: str) -> dict[str, list[tuple[str, int, int]]]:
             scope, _, rest = rule.partition(":")
             count_text, _, seconds_text = rest.partition("/")
             count, seconds = parse_whole_number(count_text), parse_whole_number(seconds_text)
-            if scope not in {"account", "address"} or count is None or seconds is None:
+            if scope not in {"account", "address", "token"} or count is None or seconds is None:
                 raise ConfigError(
-                    f"{PREFIX}{name}: {rule!r} is not scope:count/seconds (scope account or "
-                    f"address), e.g. {example}"
+                    f"{PREFIX}{name}: {rule!r} is not scope:count/seconds (scope account, "
+                    f"address or token), e.g. {example}"
                 )
             parsed.append((scope, count, seconds))
         if not action.strip() or not parsed:

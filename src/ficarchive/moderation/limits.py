@@ -33,9 +33,10 @@ HOUR = 3600
 
 @dataclass(frozen=True)
 class Limit:
-    """At most `count` events per `scope` (the account or the network address) in `seconds`."""
+    """At most `count` events per `scope` (the account, the network address, or the API
+    token) in `seconds`."""
 
-    scope: Literal["account", "address"]
+    scope: Literal["account", "address", "token"]
     count: int
     seconds: int
 
@@ -58,10 +59,19 @@ LIMITS: dict[str, tuple[Limit, ...]] = {
     "kudos": (Limit("account", 60, HOUR), Limit("address", 120, HOUR)),
     "report": (Limit("account", 10, HOUR), Limit("address", 20, HOUR)),
     "bookmark": (Limit("account", 60, HOUR), Limit("address", 120, HOUR)),
-    # The public API (api/views.py): every read, and every write, per token's account and
-    # per address (guests only by address).
-    "api_read": (Limit("account", 600, HOUR), Limit("address", 1200, HOUR)),
-    "api_write": (Limit("account", 120, HOUR), Limit("address", 240, HOUR)),
+    # The public API (api/views.py): every read, and every write, per token, per token's
+    # account and per address (guests only by address). A token gets half its account's
+    # budget, so one runaway program cannot use up every other program's share.
+    "api_read": (
+        Limit("token", 300, HOUR),
+        Limit("account", 600, HOUR),
+        Limit("address", 1200, HOUR),
+    ),
+    "api_write": (
+        Limit("token", 60, HOUR),
+        Limit("account", 120, HOUR),
+        Limit("address", 240, HOUR),
+    ),
     # Sign-up and the site app's forms (site/views.py), per network address.
     "signup": (Limit("address", 5, HOUR), Limit("address", 20, 24 * HOUR)),
     "invitation_request": (Limit("address", 5, HOUR),),
@@ -84,14 +94,25 @@ NOUNS = {
 }
 
 
+@dataclass(frozen=True)
+class RateStatus:
+    """Where a caller stands against the tightest of an action's limits after a check: for the
+    X-RateLimit-Limit, -Remaining and -Reset headers (`reset` in seconds from now)."""
+
+    limit: int
+    remaining: int
+    reset: int
+
+
 class RateLimited(Exception):
     """Raised when an action is over its limit: `message` for the person, `retry_after` in
-    seconds for the Retry-After header."""
+    seconds for the Retry-After header, and `status` (remaining 0) for rate-limit headers."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: str, retry_after: int, status: RateStatus | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+        self.status = status or RateStatus(limit=0, remaining=0, reset=retry_after)
 
 
 def limits_enabled() -> bool:
@@ -167,17 +188,28 @@ def lock_counters(keys: list[int]) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-def check_rate(action: str, *, user: User | AnonymousUser | None, address: str) -> None:
+WHO = {"account": "your account", "address": "your network address", "token": "this token"}
+
+
+def check_rate(
+    action: str,
+    *,
+    user: User | AnonymousUser | None,
+    address: str,
+    token_id: int | None = None,
+) -> RateStatus | None:
     """Record one `action` by this account (None or a guest: by the address alone) from this
-    address, or raise RateLimited if a limit is reached. Staff are exempt and not counted.
+    address (and with this API token, if any), or raise RateLimited if a limit is reached.
+    Staff are exempt and not counted. Returns where the caller stands against the tightest
+    limit that applies (None when no limit applies).
 
     Counting and recording are one step: requests sent at the same moment are counted one
     after another, so a limit of N lets exactly N through, never N plus the racers."""
     if _is_exempt(user):
-        return
+        return None
     limits = limits_for(action)
     if not limits:
-        return
+        return None
     user_id = user.pk if user is not None and user.is_authenticated else None
     address = address[:64]
     events = RateEvent.objects.filter(action=action)
@@ -186,14 +218,18 @@ def check_rate(action: str, *, user: User | AnonymousUser | None, address: str) 
     if user_id is not None:
         scopes["account"] = events.filter(user_id=user_id)
         keys.append(counter_key(action, "account", user_id))
+    if token_id is not None:
+        scopes["token"] = events.filter(token_id=token_id)
+        keys.append(counter_key(action, "token", token_id))
     longest = max(limit.seconds for limit in limits)
+    tightest: RateStatus | None = None
     with transaction.atomic():
         lock_counters(keys)
         now = timezone.now()
         for limit in limits:
             scoped = scopes.get(limit.scope)
             if scoped is None:
-                continue  # a guest has no account counter
+                continue  # a guest has no account counter, a session no token counter
             window_start = now - timedelta(seconds=limit.seconds)
             recent = scoped.filter(created_at__gt=window_start)
             times = list(
@@ -204,21 +240,33 @@ def check_rate(action: str, *, user: User | AnonymousUser | None, address: str) 
                 # 0, set by an operator, refuses for the whole window).
                 free_at = (times[-1] if times else now) + timedelta(seconds=limit.seconds)
                 retry_after = max(1, math.ceil((free_at - now).total_seconds()))
-                who = "your account" if limit.scope == "account" else "your network address"
                 noun = NOUNS.get(action, action.replace("_", " "))
                 raise RateLimited(
-                    f"Too many {noun} from {who} in the last {describe_window(limit.seconds)}. "
-                    f"Try again in {describe_wait(retry_after)}.",
+                    f"Too many {noun} from {WHO[limit.scope]} in the last "
+                    f"{describe_window(limit.seconds)}. Try again in {describe_wait(retry_after)}.",
                     retry_after,
+                    RateStatus(limit=limit.count, remaining=0, reset=retry_after),
                 )
+            # After this event is recorded, `count - len(times) - 1` remain; the window frees
+            # its first slot when its oldest event leaves it.
+            oldest = times[-1] if times else now
+            reset = max(
+                1, math.ceil((oldest + timedelta(seconds=limit.seconds) - now).total_seconds())
+            )
+            status = RateStatus(
+                limit=limit.count, remaining=limit.count - len(times) - 1, reset=reset
+            )
+            if tightest is None or status.remaining < tightest.remaining:
+                tightest = status
         # Forget this counter's events that no window looks at any more (the locks cover
         # them), then record this one.
         for scoped in scopes.values():
             scoped.filter(created_at__lt=now - timedelta(seconds=longest)).delete()
-        RateEvent.objects.create(action=action, user_id=user_id, address=address)
+        RateEvent.objects.create(action=action, user_id=user_id, address=address, token_id=token_id)
     if secrets.randbelow(100) == 0:
         # Now and then, also forget old events of accounts and addresses that went quiet.
         events.filter(created_at__lt=now - timedelta(seconds=longest)).delete()
+    return tightest
 
 
 def rate_limited_response(request: HttpRequest, error: RateLimited) -> HttpResponse:

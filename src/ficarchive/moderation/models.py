@@ -17,10 +17,18 @@ class RateEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     address = models.CharField(max_length=64)
+    # The API token that made the request, for the per-token API limits (no foreign key: an
+    # event outlives nothing it counts, and a revoked token's events simply age out).
+    token_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["action", "token_id", "created_at"],
+                name="rate_event_token_idx",
+                condition=models.Q(token_id__isnull=False),
+            ),
             models.Index(fields=["action", "user", "created_at"], name="rate_event_user_idx"),
             models.Index(fields=["action", "address", "created_at"], name="rate_event_addr_idx"),
             models.Index(fields=["action", "created_at"], name="rate_event_prune_idx"),
