@@ -155,6 +155,7 @@ SCHEMAS: dict[str, Schema] = {
                 }
             ),
             "creators": {"type": "array", "items": ref("Creator")},
+            "anonymous": {"type": "boolean"},
             "gifts": {"type": "array", "items": ref("Gift")},
             "links": obj(
                 {

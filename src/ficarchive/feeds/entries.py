@@ -107,7 +107,7 @@ def content_html(work: Work, site: Site) -> str:
 def _authors(work: Work, site: Site) -> list[Person]:
     return [
         Person(name=str(pseud), uri=site.url(quote(pseud.get_absolute_url())))
-        for pseud in work.creator_pseuds()
+        for pseud in work.byline_pseuds()
     ]
 
 

@@ -108,7 +108,9 @@ def visible_q(user: User | AnonymousUser, field: str = "") -> Q:
     builds in full before it can answer."""
     prefix = f"{field}__" if field else ""
     pk = f"{field}_id" if field else "pk"
-    posted = Q(**{f"{prefix}status": Status.POSTED, f"{prefix}hidden": False})
+    posted = Q(
+        **{f"{prefix}status": Status.POSTED, f"{prefix}hidden": False, f"{prefix}unrevealed": False}
+    )
     if not user.is_authenticated:
         return posted & Q(**{f"{prefix}restricted": False})
     own = Creatorship.objects.filter(pseud__user_id=user.pk).values("work_id")
@@ -201,6 +203,12 @@ class Work(models.Model):
     hidden = models.BooleanField(
         default=False, help_text="Hidden by a moderator: only its creators can see it."
     )
+    # In an anonymous collection: the creators' names show as "Anonymous" (`byline_pseuds`).
+    # In an unrevealed collection: only its creators (and, through their own paths, its gift
+    # recipients and the collection's moderators) may read it. Both are kept by
+    # `collections.actions.refresh_work_flags` whenever an item or a collection changes.
+    anonymous = models.BooleanField(default=False)
+    unrevealed = models.BooleanField(default=False)
     # Title folded for sorting ("the" and case ignored); set by save().
     title_sort = models.CharField(max_length=TITLE_MAX, blank=True, editable=False)
 
@@ -313,6 +321,12 @@ class Work(models.Model):
     def creator_pseuds(self) -> list[Pseud]:
         """Return credited pseuds in credit order, using prefetched creatorships when present."""
         return [c.pseud for c in sorted(self.creatorships.all(), key=lambda c: c.position)]
+
+    def byline_pseuds(self) -> list[Pseud]:
+        """Return the pseuds to name as the work's creators wherever it is shown: none while
+        the work is anonymous (shown as "Anonymous"), else `creator_pseuds()`. Every byline
+        (pages, blurbs, feeds, downloads, the API, the search index) reads this."""
+        return [] if self.anonymous else self.creator_pseuds()
 
     def is_created_by(self, user: User | AnonymousUser) -> bool:
         if not user.is_authenticated:
