@@ -151,7 +151,8 @@ class WorkQuerySet(models.QuerySet["Work"]):
     def visible_to(self, user: User | AnonymousUser) -> WorkQuerySet:
         """Return the works this user may read: posted public works for guests; posted works
         (public or registered-only) for registered users; and always the user's own works,
-        drafts included. Every view that lists or shows works starts here."""
+        drafts included. Works in unrevealed collections (`unrevealed`) are left out but for
+        their creators. Every view that lists or shows works starts here."""
         return self.filter(visible_q(user))
 
     def for_listing(self) -> WorkQuerySet:

@@ -75,7 +75,7 @@ def readable_work(request: HttpRequest, work_id: int) -> Work:
     if work is None:
         if (
             not request.user.is_authenticated
-            and Work.objects.posted().filter(pk=work_id, restricted=True).exists()
+            and Work.objects.posted().filter(pk=work_id, restricted=True, unrevealed=False).exists()
         ):
             raise NeedsLogin
         raise Http404("No such work.")
