@@ -498,6 +498,11 @@ def test_the_form_refuses_a_reveal_date_with_nothing_to_reveal(fest: Fest) -> No
     assert response.status_code == 200
     assert "A reveal date needs an anonymous or unrevealed collection" in response.content.decode()
     assert not Collection.objects.filter(name="plain").exists()
+    typo = client_for(fest.moderator).post(
+        "/collections/new/",
+        {"name": "plain", "title": "Plain", "anonymous": "on", "reveal_at": "next tuesday"},
+    )
+    assert "Give the reveal date as year-month-day" in typo.content.decode()
     bad = client_for(fest.moderator).post(
         "/collections/new/",
         {"name": "plain", "title": "Plain", "anonymous": "on", "reveal_at": "\x00never"},

@@ -69,6 +69,10 @@ class CollectionForm(PlainLabelsMixin, forms.Form):
         required=False,
         help_text="Date and time (UTC) to reveal by itself, as 2027-02-14 12:00; leave empty "
         "to reveal with the button on the collection's page.",
+        error_messages={
+            "invalid": "Give the reveal date as year-month-day hours:minutes (2027-02-14 "
+            "12:00, UTC), or leave it empty."
+        },
     )
 
     def clean(self) -> dict[str, Any]:
