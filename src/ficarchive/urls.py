@@ -130,6 +130,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("collections/<str:name>/feed.atom", feeds.collection_feed, name="collection_feed"),
     path("collections/<str:name>/edit/", collections.edit_collection, name="edit_collection"),
+    path("collections/<str:name>/reveal/", collections.reveal_collection, name="reveal_collection"),
     path(
         "collections/<str:name>/delete/",
         collections.delete_collection,

@@ -63,7 +63,7 @@ def _work(work: Work) -> dict[str, Any]:
         "url": f"/works/{work.pk}/",
         "title": work.title,
         "status": work.status,
-        "creators": [str(p) for p in work.creator_pseuds()],
+        "creators": [str(p) for p in work.creator_pseuds()],  # their own works
         "rating": work.rating,
         "language": work.language,
         "tags": [{"type": t.type, "name": t.name} for t in work.ordered_tags()],

@@ -123,6 +123,8 @@ def user_page(request: HttpRequest, username: str) -> HttpResponse:
         pk__in=Work.objects.created_by(owner).values("pk")
     )
     is_self = request.user.is_authenticated and request.user.pk == owner.pk
+    if not is_self:
+        works = works.exclude(anonymous=True)  # an anonymous work never names its creator
     posted = works.posted().for_listing().order_by("-updated_at", "-pk")
     drafts = works.filter(status="draft").for_listing().order_by("-created_at") if is_self else []
     return render(
@@ -147,6 +149,7 @@ def pseud_page(request: HttpRequest, username: str, pseud: str) -> HttpResponse:
         Work.objects.visible_to(request.user)
         .posted()
         .filter(creatorships__pseud=found)
+        .exclude(anonymous=request.user.pk != owner.pk)
         .for_listing()
         .order_by("-updated_at", "-pk")
     )

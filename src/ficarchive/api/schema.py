@@ -178,6 +178,7 @@ SCHEMAS: dict[str, Schema] = {
                 }
             ),
             "creators": {"type": "array", "items": ref("Creator")},
+            "anonymous": {"type": "boolean"},
             "gifts": {"type": "array", "items": ref("Gift")},
             "links": obj(
                 {

@@ -98,7 +98,9 @@ def work_json(work: Work) -> JSON:
             "bookmarks": work.bookmark_count,
             "comments": work.comment_count,
         },
-        "creators": [pseud_json(p) for p in work.creator_pseuds()],
+        # An anonymous work names no creator (empty until the reveal).
+        "creators": [pseud_json(p) for p in work.byline_pseuds()],
+        "anonymous": work.anonymous,
         "gifts": [gift_json(g) for g in shown_gifts(work)],
         "links": {
             "self": f"{API}/works/{work.pk}/",

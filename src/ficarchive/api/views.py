@@ -570,7 +570,10 @@ def get_tag(call: Call, name: str) -> Result:
 
 def _user_json(call: Call, owner: User) -> Any:
     owner_works = Work.objects.created_by(owner).values("pk")
-    count = Work.objects.visible_to(call.user).posted().filter(pk__in=owner_works).count()
+    works = Work.objects.visible_to(call.user).posted().filter(pk__in=owner_works)
+    if call.user.pk != owner.pk:
+        works = works.exclude(anonymous=True)  # an anonymous work never names its creator
+    count = works.count()
     return out.user_json(owner, work_count=count)
 
 

@@ -3,12 +3,17 @@ transaction and raises ValidationError (a message for the person) or PermissionD
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from ficarchive.accounts.models import User
 from ficarchive.blocking.queries import blocked_by
@@ -29,7 +34,9 @@ from ficarchive.collections.queries import is_moderator, is_owner, role_in
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.notifications.actions import notify
 from ficarchive.text import render_text
-from ficarchive.works.models import TITLE_MAX, Creatorship, Work
+from ficarchive.works.models import TITLE_MAX, Chapter, Creatorship, Work
+
+logger = logging.getLogger(__name__)
 
 MAX_COLLECTIONS_PER_WORK = 10  # names on one work form; more is someone scripting
 
@@ -45,6 +52,9 @@ class CollectionInput:
     parent: str = ""  # the parent collection's name, "" for none
     open: bool = True
     moderated: bool = False
+    anonymous: bool = False
+    unrevealed: bool = False
+    reveal_at: datetime | None = None
 
 
 def clean_name(raw: str) -> str:
@@ -108,6 +118,13 @@ def _apply(user: User, collection: Collection, data: CollectionInput) -> None:
     collection.parent = parent
     collection.open = data.open
     collection.moderated = data.moderated
+    if (data.anonymous and not collection.anonymous) or (
+        data.unrevealed and not collection.unrevealed
+    ):
+        collection.revealed_at = None  # hiding again after a reveal
+    collection.anonymous = data.anonymous
+    collection.unrevealed = data.unrevealed
+    collection.reveal_at = data.reveal_at if collection.hides else None
 
 
 def create_collection(user: User, data: CollectionInput) -> Collection:
@@ -119,6 +136,7 @@ def create_collection(user: User, data: CollectionInput) -> Collection:
         with transaction.atomic():
             collection.save()
             CollectionMember.objects.create(collection=collection, user=user, role=Role.OWNER)
+            schedule_reveal(collection)
     except IntegrityError:
         # Another request took the name between the check and the insert.
         raise ValidationError(f"A collection named “{collection.name}” already exists.") from None
@@ -137,6 +155,8 @@ def update_collection(user: User, collection: Collection, data: CollectionInput)
     try:
         with transaction.atomic():
             collection.save()
+            refresh_work_flags(_collection_work_ids(collection))
+            schedule_reveal(collection)
     except IntegrityError:
         raise ValidationError(f"A collection named “{collection.name}” already exists.") from None
     return collection
@@ -147,7 +167,9 @@ def delete_collection(user: User, collection: Collection) -> None:
     check_active(user)
     _check_owner(user, collection)
     with transaction.atomic():
+        work_ids = _collection_work_ids(collection)
         collection.delete()
+        refresh_work_flags(work_ids)
 
 
 def add_member(user: User, collection: Collection, username: str, role: str) -> CollectionMember:
@@ -238,6 +260,7 @@ def add_work(user: User, collection: Collection, work: Work) -> CollectionItem:
                 item.creator_approval = Approval.APPROVED
                 item.refresh_approved()
                 item.save(update_fields=["creator_approval", "approved", "updated_at"])
+                refresh_work_flags([work.pk], work)
             return item
         if not collection.open and not member:
             raise ValidationError(f"“{collection.name}” is closed: it is not accepting new works.")
@@ -255,6 +278,7 @@ def add_work(user: User, collection: Collection, work: Work) -> CollectionItem:
                 item.save()
         except IntegrityError:  # a double submit: the other request added it
             return CollectionItem.objects.get(collection=collection, work=work)
+        refresh_work_flags([work.pk], work)
         if waits and not work.is_draft:
             _notify_moderators(collection, item, user)
     return item
@@ -267,6 +291,7 @@ def remove_work(user: User, item: CollectionItem) -> None:
         _check_creator(user, item.work)
     with transaction.atomic():
         item.delete()
+        refresh_work_flags([item.work_id], item.work)
 
 
 def set_work_collections(user: User, work: Work, collections: list[Collection]) -> None:
@@ -280,6 +305,7 @@ def set_work_collections(user: User, work: Work, collections: list[Collection]) 
             item.delete()
         for collection in collections:
             add_work(user, collection, work)
+        refresh_work_flags([work.pk], work)
 
 
 def invite_work(user: User, collection: Collection, work: Work) -> CollectionItem:
@@ -333,6 +359,7 @@ def answer_invitation(user: User, item: CollectionItem, accept: bool) -> Collect
         item.creator_approval = Approval.APPROVED if accept else Approval.REJECTED
         item.refresh_approved()
         item.save(update_fields=["creator_approval", "approved", "updated_at"])
+        refresh_work_flags([item.work_id], item.work)
     return item
 
 
@@ -345,8 +372,163 @@ def moderate_item(user: User, item: CollectionItem, approve: bool) -> Collection
         item.moderator_approval = Approval.APPROVED if approve else Approval.REJECTED
         item.refresh_approved()
         item.save(update_fields=["moderator_approval", "approved", "updated_at"])
+        refresh_work_flags([item.work_id], item.work)
         if item.approved:
             from ficarchive.prompt_memes.actions import announce_fills
 
             announce_fills(item.work)  # a fill waiting for approval is told now
     return item
+
+
+# --- anonymous and unrevealed collections ------------------------------------------------
+
+
+def _collection_work_ids(collection: Collection) -> list[int]:
+    return list(
+        CollectionItem.objects.filter(collection=collection).values_list("work_id", flat=True)
+    )
+
+
+def _hiding_items() -> QuerySet[CollectionItem]:
+    """Items that make their work anonymous or unrevealed: the creator put the work in (or
+    accepted an invitation) and the moderators have not rejected it. A work waiting for a
+    moderator's approval is hidden already: its creator chose the collection's rules."""
+    return CollectionItem.objects.filter(
+        work_id=OuterRef("pk"), creator_approval=Approval.APPROVED
+    ).exclude(moderator_approval=Approval.REJECTED)
+
+
+def refresh_work_flags(work_ids: Iterable[int], work: Work | None = None) -> list[int]:
+    """Set `Work.anonymous` and `Work.unrevealed` of these works from their collections, and
+    return the ids of the works that changed. A changed work gets a new `revised_at` (its
+    cached blurbs and download files name its creators), a new search row (its creators'
+    names are not indexed while anonymous) and fresh cached pages. `work`, when given, is an
+    instance of one of them that the caller goes on saving: its flags are set too, so a later
+    `save()` writes them back unchanged."""
+    from ficarchive.core.invalidation import work_changed
+    from ficarchive.search.index import reindex_works
+
+    ids = sorted(set(work_ids))
+    if not ids:
+        return []
+    items = _hiding_items()
+    rows = (
+        Work.objects.filter(pk__in=ids)
+        .annotate(
+            should_anonymous=Exists(items.filter(collection__anonymous=True)),
+            should_unrevealed=Exists(items.filter(collection__unrevealed=True)),
+        )
+        .values_list("pk", "anonymous", "unrevealed", "should_anonymous", "should_unrevealed")
+    )
+    changed: list[int] = []
+    now = timezone.now()
+    for pk, anonymous, unrevealed, should_anonymous, should_unrevealed in rows:
+        if work is not None and work.pk == pk:
+            work.anonymous, work.unrevealed = should_anonymous, should_unrevealed
+        if (anonymous, unrevealed) == (should_anonymous, should_unrevealed):
+            continue
+        Work.objects.filter(pk=pk).update(
+            anonymous=should_anonymous, unrevealed=should_unrevealed, revised_at=now
+        )
+        work_changed(pk)
+        changed.append(pk)
+    if changed:
+        reindex_works(changed)
+    return changed
+
+
+def schedule_reveal(collection: Collection) -> None:
+    """Queue the worker's reveal of the collection at its `reveal_at` (in the current
+    transaction). Queuing it twice is harmless: `reveal_due` reveals only what is due."""
+    from ficarchive.collections.tasks import queue_reveal
+
+    if collection.hides and collection.reveal_at is not None and collection.revealed_at is None:
+        queue_reveal(collection.reveal_at)
+
+
+def _reveal(collection: Collection, sender: User | None) -> list[int]:
+    """Reveal the collection: clear its flags, refresh its works' flags, and tell the
+    creators and gift recipients of every work it revealed; the works' subscribers hear of
+    works they have not heard of (once: the subscription notifications' keys)."""
+    from ficarchive.gifts.actions import GIFT_KIND
+    from ficarchive.gifts.models import Gift
+    from ficarchive.subscriptions.actions import on_posted
+
+    collection.anonymous = False
+    collection.unrevealed = False
+    collection.revealed_at = timezone.now()
+    collection.save(update_fields=["anonymous", "unrevealed", "revealed_at", "updated_at"])
+    changed = refresh_work_flags(_collection_work_ids(collection))
+    works = Work.objects.filter(pk__in=changed).order_by("pk")
+    for work in works:
+        if work.unrevealed:
+            continue  # still hidden by another collection
+        where = f"/works/{work.pk}/"
+        for creator in _creators(work):
+            notify(
+                creator,
+                kind="collection-reveal",
+                message=f"{collection.title} revealed “{work.title}”.",
+                url=where,
+                key=f"collection-reveal:{collection.pk}:{work.pk}",
+                sender=sender,
+            )
+        for gift in (
+            Gift.objects.accepted()
+            .filter(work=work, pseud__isnull=False)
+            .select_related("pseud__user")
+        ):
+            assert gift.pseud is not None
+            notify(
+                gift.pseud.user,
+                kind=GIFT_KIND,
+                message=f"“{work.title}”, a gift for {gift.pseud.name}, is revealed.",
+                url=where,
+                key=f"gift-reveal:{work.pk}:{gift.pseud_id}",
+            )
+        if work.status == "posted" and not work.hidden and not work.unrevealed:
+            first = Chapter.objects.filter(work=work, posted=True).order_by("position").first()
+            if first is not None:
+                on_posted(work, first)
+    return changed
+
+
+def reveal_collection(user: User, collection: Collection) -> int:
+    """A moderator reveals the collection now: its works show to every reader and name their
+    creators (unless another collection still hides them). Returns how many works changed."""
+    check_active(user)
+    if not is_moderator(user, collection):
+        raise PermissionDenied("Only the collection's moderators can reveal it.")
+    with transaction.atomic():
+        locked = Collection.objects.select_for_update().get(pk=collection.pk)
+        if not locked.hides:
+            raise ValidationError(f"“{collection.name}” is not anonymous or unrevealed.")
+        changed = _reveal(locked, user)
+    collection.refresh_from_db()
+    return len(changed)
+
+
+def reveal_due(now: datetime | None = None) -> int:
+    """Reveal every collection whose `reveal_at` has come (the worker's task); return how
+    many were revealed. Each in its own transaction; running twice reveals nothing twice."""
+    now = now or timezone.now()
+    done = 0
+    due = Collection.objects.filter(reveal_at__lte=now, revealed_at__isnull=True)
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            collection = (
+                Collection.objects.select_for_update()
+                .filter(pk=pk, reveal_at__lte=now, revealed_at__isnull=True)
+                .first()
+            )
+            if collection is None:
+                continue
+            if collection.hides:
+                _reveal(collection, None)
+            else:
+                collection.revealed_at = now
+                collection.save(update_fields=["revealed_at", "updated_at"])
+            done += 1
+    if done:
+        logger.info("Revealed %s collections.", done)
+    return done

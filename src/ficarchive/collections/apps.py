@@ -8,3 +8,9 @@ class CollectionsConfig(AppConfig):
     label = "collections"
     verbose_name = "Collections"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from ficarchive.collections.tasks import start_reveals
+        from ficarchive.core import periodic
+
+        periodic.on_worker_start(start_reveals)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -57,6 +58,32 @@ class CollectionForm(PlainLabelsMixin, forms.Form):
     moderated = forms.BooleanField(
         label="Moderated: new works wait for a moderator's approval", required=False
     )
+    anonymous = forms.BooleanField(
+        label="Anonymous: creators' names are hidden until the reveal", required=False
+    )
+    unrevealed = forms.BooleanField(
+        label="Unrevealed: works are hidden until the reveal", required=False
+    )
+    reveal_at = forms.DateTimeField(
+        label="Reveal on",
+        required=False,
+        help_text="Date and time (UTC) to reveal by itself, as 2027-02-14 12:00; leave empty "
+        "to reveal with the button on the collection's page.",
+        error_messages={
+            "invalid": "Give the reveal date as year-month-day hours:minutes (2027-02-14 "
+            "12:00, UTC), or leave it empty."
+        },
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reveal_at") and not (data.get("anonymous") or data.get("unrevealed")):
+            self.add_error(
+                "reveal_at",
+                "A reveal date needs an anonymous or unrevealed collection: tick one of them "
+                "or leave the date empty.",
+            )
+        return data
 
     def clean_name(self) -> str:
         return clean_name(str(self.cleaned_data["name"]))
@@ -77,6 +104,9 @@ class CollectionForm(PlainLabelsMixin, forms.Form):
             parent=data["parent"],
             open=data["open"],
             moderated=data["moderated"],
+            anonymous=data["anonymous"],
+            unrevealed=data["unrevealed"],
+            reveal_at=data["reveal_at"],
         )
 
     @staticmethod
@@ -89,6 +119,9 @@ class CollectionForm(PlainLabelsMixin, forms.Form):
             "header_notes": collection.header_notes,
             "open": collection.open,
             "moderated": collection.moderated,
+            "anonymous": collection.anonymous,
+            "unrevealed": collection.unrevealed,
+            "reveal_at": collection.reveal_at,
         }
 
 

@@ -66,6 +66,20 @@ class Collection(models.Model):
     moderated = models.BooleanField(
         default=False, help_text="New works wait for a moderator's approval."
     )
+    # Until the reveal: an anonymous collection's works say "Anonymous" instead of their
+    # creators; an unrevealed collection's works are hidden from all but their creators, their
+    # gift recipients and the collection's moderators. The works carry the same flags
+    # (`Work.anonymous`, `Work.unrevealed`), kept by `collections.actions.refresh_work_flags`.
+    anonymous = models.BooleanField(
+        default=False, help_text="Creators' names are hidden until the reveal."
+    )
+    unrevealed = models.BooleanField(
+        default=False, help_text="The works are hidden until the reveal."
+    )
+    reveal_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the worker reveals the collection by itself."
+    )
+    revealed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,13 +89,25 @@ class Collection(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("name"), name="collection_name_ci_unique"),
         ]
-        indexes = [models.Index(fields=["parent", "title"], name="collection_parent_idx")]
+        indexes = [
+            models.Index(fields=["parent", "title"], name="collection_parent_idx"),
+            models.Index(
+                fields=["reveal_at"],
+                name="collection_reveal_idx",
+                condition=Q(reveal_at__isnull=False, revealed_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
         return f"/collections/{self.name}/"
+
+    @property
+    def hides(self) -> bool:
+        """Whether the collection still hides its works or their creators."""
+        return self.anonymous or self.unrevealed
 
 
 class CollectionMember(models.Model):

@@ -69,3 +69,26 @@ def work_collection_names(work_id: int) -> list[str]:
         .order_by("collection__name")
         .values_list("collection__name", flat=True)
     )
+
+
+def moderates_work(user: User | AnonymousUser, work_id: int) -> bool:
+    """Return True when the user owns or moderates a collection the work is in (or on its
+    way into): they see its creators while it is anonymous and read it while unrevealed."""
+    if not user.is_authenticated:
+        return False
+    return CollectionItem.objects.filter(
+        work_id=work_id, collection__members__user_id=user.pk
+    ).exists()
+
+
+def sees_unrevealed(user: User | AnonymousUser, work_id: int) -> bool:
+    """Return True when the user may read this unrevealed work through their own paths: a
+    recipient of it (not refused) or a moderator of one of its collections. Its creators
+    read it through `visible_to` already."""
+    from ficarchive.gifts.models import Gift  # gifts builds on works, as collections do
+
+    if not user.is_authenticated:
+        return False
+    if Gift.objects.accepted().filter(work_id=work_id, pseud__user_id=user.pk).exists():
+        return True
+    return moderates_work(user, work_id)

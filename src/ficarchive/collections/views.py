@@ -146,7 +146,11 @@ def collection_participants(request: HttpRequest, name: str) -> HttpResponse:
     """The pseuds credited on the collection's approved works the reader may read."""
     collection = _collection(name)
     ids = scope_ids(collection)
-    credited = Creatorship.objects.filter(visible_q(request.user, "work"), approved_q(ids))
+    # Creators of anonymous works are nobody's to see here (the moderators included: the
+    # items queue names them).
+    credited = Creatorship.objects.filter(
+        visible_q(request.user, "work"), approved_q(ids), work__anonymous=False
+    )
     pseuds = (
         Pseud.objects.filter(pk__in=credited.values("pseud_id"))
         .select_related("user")
@@ -218,6 +222,26 @@ def edit_collection(request: HttpRequest, name: str) -> HttpResponse:
     context = _header(request, collection, "edit")
     context.update(form=form, new=False)
     return render(request, "collections/collection_form.html", context)
+
+
+@login_required
+def reveal_collection(request: HttpRequest, name: str) -> HttpResponse:
+    """A moderator reveals an anonymous or unrevealed collection (GET asks to confirm)."""
+    collection = _managed(request, name, owner=False)
+    if request.method == "POST":
+        try:
+            count = actions.reveal_collection(_user(request), collection)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"“{collection.title}” is revealed ({count} work{'s' if count != 1 else ''}).",
+            )
+        return redirect(collection.get_absolute_url())
+    return render(
+        request, "collections/confirm_reveal.html", _header(request, collection, "profile")
+    )
 
 
 @login_required

@@ -21,6 +21,7 @@ from ficarchive.blocking.queries import blocked_by
 from ficarchive.comments import contracts
 from ficarchive.comments.models import NAME_MAX, TEXT_MAX, Comment, CommentStatus
 from ficarchive.comments.paragraphs import paragraph_texts, reanchor, snippet
+from ficarchive.comments.threads import mark_anonymous_creators
 from ficarchive.moderation.sanctions import check_active
 from ficarchive.site.access import check_guest_comments, check_may_post
 from ficarchive.site.roles import is_moderator
@@ -107,6 +108,7 @@ def _check_guest(data: CommentInput) -> None:
 
 def _notify_new(comment: Comment, creators: set[int]) -> None:
     where = f"“{comment.work.title}”"
+    mark_anonymous_creators(comment.work, [comment])
     who = comment.author_name
     url = comment.get_absolute_url()
     parent = comment.parent
@@ -274,6 +276,7 @@ def approve_comment(user: User, comment: Comment) -> Comment:
     comment.save(update_fields=["status", "held_reason"])
     Work.objects.filter(pk=comment.work_id).update(comment_count=F("comment_count") + 1)
     parent = comment.parent
+    mark_anonymous_creators(comment.work, [comment])
     if parent is not None and parent.user is not None and parent.user_id != comment.user_id:
         contracts.notify(
             parent.user,

@@ -92,9 +92,15 @@ class Comment(models.Model):
     def root_id(self) -> int:
         return self.thread_id or self.pk
 
+    # Set (by `comments.threads.mark_anonymous_creators`) on a comment that a creator of an
+    # anonymous work wrote on it: its author line says "Anonymous Creator".
+    anonymous_creator = False
+
     @property
     def author_name(self) -> str:
         """Return the commenter's username, or the guest's name marked as a guest."""
+        if self.anonymous_creator:
+            return "Anonymous Creator"
         if self.user_id is not None:
             return self.user.username if self.user else ""
         if self.from_deleted_account:

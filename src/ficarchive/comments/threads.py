@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from ficarchive.accounts.models import User
+    from ficarchive.works.models import Work
 
 # Replies deeper than this are shown at this depth (indentation stops growing).
 MAX_DEPTH = 5
@@ -89,3 +90,20 @@ def count_shown(nodes: Iterable[Node]) -> int:
     return sum(
         (1 if node.comment.is_published else 0) + count_shown(node.children) for node in nodes
     )
+
+
+def mark_anonymous_creators(work: Work, comments: Iterable[Comment | None]) -> None:
+    """Mark the comments a creator of this work wrote while the work is anonymous, so that
+    their author lines (and notifications) say "Anonymous Creator" (one query, and only
+    for an anonymous work)."""
+    from ficarchive.works.models import Creatorship
+
+    rows = [c for c in comments if c is not None and c.user_id is not None]
+    if not rows or not work.anonymous:
+        return
+    creators = set(
+        Creatorship.objects.filter(work_id=work.pk).values_list("pseud__user_id", flat=True)
+    )
+    for comment in rows:
+        if comment.user_id in creators:
+            comment.anonymous_creator = True

@@ -18,7 +18,7 @@ from ficarchive.comments import actions
 from ficarchive.comments.forms import CommentForm, EditCommentForm
 from ficarchive.comments.models import Comment
 from ficarchive.comments.paragraphs import opening_words, paragraph_texts
-from ficarchive.comments.threads import build_threads, visible_comments
+from ficarchive.comments.threads import build_threads, mark_anonymous_creators, visible_comments
 from ficarchive.core.forms import add_errors
 from ficarchive.core.numbers import parse_whole_number
 from ficarchive.moderation.guards import refuse_write
@@ -58,6 +58,7 @@ def _readable_comment(request: HttpRequest, comment_id: int) -> tuple[Comment, W
     except NeedsLogin:
         raise Http404("No such comment.") from None
     creators = actions.work_creator_ids(work)
+    mark_anonymous_creators(work, [comment, comment.parent, comment.thread])
     user = _user(request)
     moderator = actions.can_moderate(user, creators)
     if not comment.chapter.posted and not (user and user.pk in creators):
@@ -208,7 +209,9 @@ def thread(request: HttpRequest, comment_id: int) -> HttpResponse:
     rows = visible_comments(request.user, moderator=moderator).filter(
         Q(pk=root_id) | Q(thread_id=root_id)
     )
-    threads = build_threads(rows)
+    found = list(rows)
+    mark_anonymous_creators(work, found)
+    threads = build_threads(found)
     return render(
         request,
         "comments/thread.html",

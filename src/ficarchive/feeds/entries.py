@@ -105,9 +105,11 @@ def content_html(work: Work, site: Site) -> str:
 
 
 def _authors(work: Work, site: Site) -> list[Person]:
+    if work.anonymous:
+        return [Person(name="Anonymous")]
     return [
         Person(name=str(pseud), uri=site.url(quote(pseud.get_absolute_url())))
-        for pseud in work.creator_pseuds()
+        for pseud in work.byline_pseuds()
     ]
 
 

@@ -95,7 +95,7 @@ def export_document(work: Work, *, include_drafts: bool, site_url: str | None = 
         site_name=settings.SITE_NAME,
         site_url=_site_url(site_url),
         title=work.title,
-        creators=[str(pseud) for pseud in work.creator_pseuds()],
+        creators=["Anonymous"] if work.anonymous else [str(p) for p in work.creator_pseuds()],
         recipients=[gift.display_name for gift in shown_gifts(work)],
         rating=Rating(work.rating).label,
         language=work.language,
@@ -181,7 +181,7 @@ def version_key(work: Work, *, site_url: str = "") -> str:
     parts = [EXPORT_VERSION, settings.SITE_NAME, site_url, work.revised_at.isoformat()]
     # In the writer's order: reordering the tags changes the files.
     parts += [f"{t.pk}:{t.type}:{t.name}" for t in work.ordered_tags()]
-    parts += [str(pseud) for pseud in work.creator_pseuds()]
+    parts += ["anonymous"] if work.anonymous else [str(p) for p in work.creator_pseuds()]
     parts += [f"for:{gift.display_name}" for gift in shown_gifts(work)]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
 

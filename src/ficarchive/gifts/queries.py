@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from ficarchive.gifts.models import Gift
-from ficarchive.works.models import Work, WorkQuerySet
+from ficarchive.works.models import Work, WorkQuerySet, visible_q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -40,9 +40,8 @@ def gifts_for(owner: User, viewer: User | AnonymousUser, *, refused: bool = Fals
     given = Gift.objects.filter(
         work_id=OuterRef("pk"), pseud__user_id=owner.pk, refused_at__isnull=not refused
     )
-    return (
-        Work.objects.visible_to(viewer)
-        .posted()
-        .filter(Exists(given))
-        .order_by("-published_at", "-pk")
-    )
+    works = Work.objects.visible_to(viewer)
+    if viewer.is_authenticated and viewer.pk == owner.pk and not refused:
+        # A recipient sees their gifts in unrevealed collections before anyone else.
+        works = Work.objects.filter(visible_q(viewer) | Q(unrevealed=True))
+    return works.posted().filter(Exists(given)).order_by("-published_at", "-pk")

@@ -90,7 +90,8 @@ def search_texts(works: Sequence[Work]) -> list[SearchText]:
                 work_id=work.pk,
                 title=work.title,
                 tags="\n".join(tags[work.pk]),
-                creators="\n".join(creators[work.pk]),
+                # An anonymous work is not found by its creators' names.
+                creators="" if work.anonymous else "\n".join(creators[work.pk]),
                 meta=_meta(work, chapters[work.pk]),
                 body="\n\n".join(b for b in body if b),
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -44,10 +44,14 @@ def _own_series(request: HttpRequest, series_id: int) -> Series:
 def _visible_entries(request: HttpRequest, series: Series) -> list[SeriesWork]:
     """Return the series' entries whose works this reader may read, in order, with what a
     blurb shows (a fixed number of queries)."""
+    entries = SeriesWork.objects.filter(visible_q(request.user, "work"), series=series)
+    if not (request.user.is_authenticated and series.creator_id == request.user.pk):
+        # A series names its creator: an anonymous work is not shown in it until the reveal.
+        entries = entries.exclude(work__anonymous=True)
     return list(
-        SeriesWork.objects.filter(visible_q(request.user, "work"), series=series)
-        .prefetch_related(Prefetch("work", queryset=Work.objects.for_listing()))
-        .order_by("position")
+        entries.prefetch_related(Prefetch("work", queryset=Work.objects.for_listing())).order_by(
+            "position"
+        )
     )
 
 
@@ -157,6 +161,8 @@ def reorder_series(request: HttpRequest, series_id: int) -> HttpResponse:
 def user_series(request: HttpRequest, username: str) -> HttpResponse:
     owner = get_object_or_404(User, username=username, is_active=True)
     visible = visible_q(request.user, "entries__work")
+    if not (request.user.is_authenticated and owner.pk == request.user.pk):
+        visible &= Q(entries__work__anonymous=False)
     series = (
         Series.objects.filter(creator=owner)
         .annotate(work_total=Count("entries", filter=visible, distinct=True))

@@ -40,8 +40,13 @@ def subscriber_ids(work: Work, chapter: Chapter, creator_ids: list[int]) -> list
     """Return the ids of the users to notify about a chapter: those subscribed, when it was
     posted, to the work, to a series holding it, or to one of its creators; active accounts
     only; never the creators themselves, users a creator blocked, or users who blocked or
-    muted a creator. Sorted."""
-    subscriptions = Subscription.objects.filter(subscription_targets(work, creator_ids))
+    muted a creator. Sorted. While the work is anonymous only the work's own subscribers
+    hear of it (a creator's or a series' subscribers would learn who wrote it); the reveal
+    queues the task again for the others."""
+    if work.anonymous:
+        subscriptions = Subscription.objects.filter(work=work)
+    else:
+        subscriptions = Subscription.objects.filter(subscription_targets(work, creator_ids))
     if chapter.published_at is not None:
         # A queue that ran late must not tell later subscribers of a "new" work.
         subscriptions = subscriptions.filter(created_at__lte=chapter.published_at)
@@ -66,7 +71,8 @@ def subscriber_ids(work: Work, chapter: Chapter, creator_ids: list[int]) -> list
 
 def describe(work: Work, chapter: Chapter, is_new_work: bool) -> tuple[str, str]:
     """Return the notification's plain-text message and its site path."""
-    names = ", ".join(p.name for p in work.creator_pseuds()) or "Someone"
+    names = "Anonymous" if work.anonymous else ", ".join(p.name for p in work.creator_pseuds())
+    names = names or "Someone"
     if is_new_work:
         return f"{names} posted a new work: {work.title}", f"/works/{work.pk}/"
     return (
@@ -87,6 +93,8 @@ def notify_subscribers(work_id: int, chapter_id: int) -> int:
     # into a draft meanwhile notifies nobody.
     if work.status != Status.POSTED or work.hidden or not chapter.posted:
         return 0
+    if work.unrevealed:
+        return 0  # the collection's reveal queues this again (`collections.actions._reveal`)
     first = Chapter.objects.filter(work=work, posted=True).order_by("position").first()
     message, url = describe(work, chapter, first is not None and first.pk == chapter.pk)
     key = f"{Kind.POSTED}:{work.pk}:{chapter.pk}"

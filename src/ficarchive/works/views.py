@@ -14,8 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ficarchive.accounts.models import User
+from ficarchive.accounts.models import Pseud, User
 from ficarchive.collections.actions import set_work_collections
+from ficarchive.collections.queries import moderates_work, sees_unrevealed
 from ficarchive.core import submissions
 from ficarchive.core.forms import add_errors
 from ficarchive.core.pagination import PER_PAGE
@@ -68,10 +69,15 @@ def readable_work(request: HttpRequest, work_id: int) -> Work:
     Raises NeedsLogin for a guest asking for a registered-only work and Http404 for anything
     else the reader may not see (drafts of others, missing works)."""
     work = Work.objects.visible_to(request.user).for_listing().filter(pk=work_id).first()
+    if work is None and request.user.is_authenticated:
+        # An unrevealed work: its recipients and its collections' moderators read it too.
+        hidden = Work.objects.posted().filter(pk=work_id, unrevealed=True).for_listing().first()
+        if hidden is not None and sees_unrevealed(request.user, hidden.pk):
+            work = hidden
     if work is None:
         if (
             not request.user.is_authenticated
-            and Work.objects.posted().filter(pk=work_id, restricted=True).exists()
+            and Work.objects.posted().filter(pk=work_id, restricted=True, unrevealed=False).exists()
         ):
             raise NeedsLogin
         raise Http404("No such work.")
@@ -187,8 +193,19 @@ def _reading_context(request: HttpRequest, work: Work) -> dict[str, Any]:
         "chapters": chapters,
         "stats": _stats(work, chapters),
         "is_creator": work.is_created_by(request.user),
-        "creators": work.creator_pseuds(),
+        "creators": _creators_shown(request, work),
     }
+
+
+def _creators_shown(request: HttpRequest, work: Work) -> list[Pseud]:
+    """Return the creators to name on the work's page: all of them, but while the work is
+    anonymous only for its creators and its collections' moderators (the page says
+    "Anonymous" to everyone; those two also see who)."""
+    if not work.anonymous:
+        return work.creator_pseuds()
+    if work.is_created_by(request.user) or moderates_work(request.user, work.pk):
+        return work.creator_pseuds()
+    return []
 
 
 def _read(request: HttpRequest, work_id: int, position: int | None, full: bool) -> HttpResponseBase:

@@ -13,7 +13,13 @@ from django.utils.safestring import SafeString, mark_safe
 from ficarchive.comments.forms import CommentForm
 from ficarchive.comments.models import Comment
 from ficarchive.comments.paragraphs import opening_words, paragraph_texts, with_comment_controls
-from ficarchive.comments.threads import Node, build_threads, count_shown, visible_comments
+from ficarchive.comments.threads import (
+    Node,
+    build_threads,
+    count_shown,
+    mark_anonymous_creators,
+    visible_comments,
+)
 from ficarchive.site.access import guest_comments_allowed
 from ficarchive.site.roles import is_moderator
 from ficarchive.works.models import CommentPermission
@@ -33,7 +39,9 @@ def _comments_by_chapter(context: template.Context, moderator: bool) -> dict[int
     shown = [chapter.pk for chapter in context.get("shown") or []]
     by_chapter: dict[int, list[Comment]] = {pk: [] for pk in shown}
     rows = visible_comments(context["user"], moderator=moderator).filter(chapter_id__in=shown)
-    for comment in rows:
+    found = list(rows)
+    mark_anonymous_creators(work, found)
+    for comment in found:
         by_chapter.setdefault(comment.chapter_id, []).append(comment)
     request._ficarchive_comments = (work.pk, by_chapter)
     return by_chapter

@@ -25,6 +25,11 @@ def _series_parts(context: template.Context, work: Work) -> list[dict[str, Any]]
         cached: list[dict[str, Any]] = getattr(request, cache_key)
         return cached
     user = context["user"]
+    if work.anonymous and not context.get("is_creator", False):
+        # A series names its creator: an anonymous work shows no series until the reveal.
+        if request is not None:
+            setattr(request, cache_key, [])
+        return []
     series_ids = SeriesWork.objects.filter(work=work).values("series_id")
     entries = list(
         SeriesWork.objects.filter(series_id__in=series_ids)
