@@ -31,7 +31,7 @@ class WrangleForm(PlainLabelsMixin, forms.Form):
     target = forms.CharField(
         label="Tag name", required=False, max_length=MAX_TAG_LENGTH * 2, strip=True
     )
-    media = forms.ChoiceField(
+    medium = forms.ChoiceField(
         label="Medium", choices=[("", "No medium (uncategorized)"), *Media.choices], required=False
     )
 

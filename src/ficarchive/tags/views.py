@@ -130,7 +130,7 @@ def _wrangle(user: User, form: WrangleForm) -> str:
         actions.make_canonical(user, tag)
         return f"“{tag.name}” is now canonical."
     if action == "media":
-        media: str = form.cleaned_data["media"]
+        media: str = form.cleaned_data["medium"]
         actions.set_media(user, tag, media)
         label = tag.get_media_display() if media else "no medium (uncategorized)"
         return f"“{tag.name}” is now filed under {label}."

@@ -68,7 +68,7 @@ _PT_AT = [code for code, _name in AO3_LANGUAGES].index("pt-BR")
 # Every language a work can carry: AO3's list (works/languages.py), "Português" (the code this
 # archive gave Portuguese before it had AO3's two), and "other".
 LANGUAGES: list[tuple[str, str]] = [
-    *AO3_LANGUAGES[: _PT_AT],
+    *AO3_LANGUAGES[:_PT_AT],
     ("pt", "Português"),
     *AO3_LANGUAGES[_PT_AT:],
     ("other", "Other"),

@@ -1,0 +1,230 @@
+"""Browsing the archive: fandoms by medium, languages, people and tags. Every page is a GET
+that works without JavaScript; bad input gives a page that says what was wrong."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import groupby
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ficarchive.accounts.models import Pseud
+from ficarchive.browse.counts import FandomRow, fandom_rows, language_counts
+from ficarchive.browse.forms import PeopleSearchForm, TagSearchForm
+from ficarchive.core.pagination import paginate
+from ficarchive.tags.actions import can_wrangle, clean_tag_name
+from ficarchive.tags.models import FilterTagging, Media, Tag, TagType
+from ficarchive.works.models import LANGUAGES, Creatorship, Status, WorkTag, visible_q
+
+TOP_FANDOMS = 5  # per medium on /media/
+PEOPLE_PER_PAGE = 20
+TAGS_PER_PAGE = 50
+FANDOMS_PER_PERSON = 5
+
+
+def _media_groups(rows: list[FandomRow]) -> dict[str, list[FandomRow]]:
+    groups: dict[str, list[FandomRow]] = {value: [] for value in Media.values}
+    for row in rows:
+        groups[row.media].append(row)
+    return groups
+
+
+def media_index(request: HttpRequest, problem: str = "", status: int = 200) -> HttpResponse:
+    """Every medium with its most popular fandoms (by the works a guest may read)."""
+    groups = _media_groups(fandom_rows())
+    media = [
+        {
+            "value": value,
+            "label": label,
+            "fandom_count": len(groups[value]),
+            "top": sorted(
+                (row for row in groups[value] if row.count),
+                key=lambda row: (-row.count, row.name.casefold()),
+            )[:TOP_FANDOMS],
+        }
+        for value, label in Media.choices
+    ]
+    return render(request, "browse/media.html", {"media": media, "problem": problem}, status=status)
+
+
+def _letter(name: str) -> str:
+    first = name[:1].upper()
+    return first if "A" <= first <= "Z" else "#"
+
+
+def media_fandoms(request: HttpRequest, medium: str) -> HttpResponse:
+    """Every canonical fandom of one medium, A to Z, with its count of works."""
+    if medium not in Media.values:
+        shown = "".join(ch for ch in medium[:40] if ch.isprintable())
+        return media_index(
+            request,
+            f"There is no medium “{shown}”: choose one of the media below.",
+            status=404,
+        )
+    rows = _media_groups(fandom_rows())[medium]
+    by_letter = [
+        (letter, list(group)) for letter, group in groupby(rows, key=lambda r: _letter(r.name))
+    ]
+    # "#" (names that do not start with A-Z) sorts among the letters by code point; put it last.
+    by_letter.sort(key=lambda pair: (pair[0] == "#", pair[0]))
+    return render(
+        request,
+        "browse/media_fandoms.html",
+        {
+            "medium": medium,
+            "label": Media(medium).label,
+            "by_letter": by_letter,
+            "count": len(rows),
+        },
+    )
+
+
+def languages(request: HttpRequest) -> HttpResponse:
+    """Every language of the archive with the number of works a guest may read in it."""
+    counts = language_counts()
+    rows = [{"code": code, "name": name, "count": counts.get(code, 0)} for code, name in LANGUAGES]
+    return render(
+        request,
+        "browse/languages.html",
+        {"languages": rows, "with_works": sum(1 for row in rows if row["count"])},
+    )
+
+
+# People -------------------------------------------------------------------------------------
+
+
+def _posted_visible(request: HttpRequest, field: str) -> Q:
+    """The works behind ``field`` that the viewer may read and that are posted."""
+    return visible_q(request.user, field) & Q(
+        **{f"{field}__status": Status.POSTED, f"{field}__hidden": False}
+    )
+
+
+def people_search(request: HttpRequest) -> HttpResponse:
+    """Pseuds whose name, or whose account's user name, starts with `q`: each with the number
+    of works the viewer may read and their most used fandoms. Banned accounts are left out,
+    and so are people the viewer muted (as their works are)."""
+    form = PeopleSearchForm(request.GET)
+    problems = form.problems() if not form.is_valid() else []
+    query = form.value("q")
+    context: dict[str, Any] = {"form": form, "query": query, "page": None}
+    if query:
+        pseuds = Pseud.objects.filter(
+            Q(name__istartswith=query) | Q(user__username__istartswith=query),
+            user__is_active=True,
+        )
+        if request.user.is_authenticated:
+            pseuds = pseuds.exclude(user__muted_by__muter_id=request.user.pk)
+        pseuds = pseuds.select_related("user").order_by(Lower("name"), "pk")
+        page, page_problem = paginate(request, pseuds, PEOPLE_PER_PAGE)
+        if page_problem:
+            problems.append(page_problem)
+        people = list(page.object_list)
+        ids = [p.pk for p in people]
+        counts = dict(
+            Creatorship.objects.filter(_posted_visible(request, "work"), pseud_id__in=ids)
+            .values("pseud_id")
+            .annotate(n=Count("work_id", distinct=True))
+            .order_by()
+            .values_list("pseud_id", "n")
+        )
+        # The fandoms they tagged their works with; a synonym counts as its canonical fandom.
+        tagged = (
+            WorkTag.objects.filter(
+                _posted_visible(request, "work"),
+                tag__type=TagType.FANDOM,
+                work__creatorships__pseud_id__in=ids,
+            )
+            .values_list("work__creatorships__pseud_id", "tag__name", "tag__merger__name")
+            .annotate(n=Count("work_id", distinct=True))
+            .order_by()
+        )
+        fandoms: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for pseud_id, name, merger_name, n in tagged:
+            fandoms[pseud_id][merger_name or name] += n
+        for person in people:
+            person.work_count = counts.get(person.pk, 0)
+            ranked = sorted(fandoms[person.pk].items(), key=lambda item: (-item[1], item[0]))
+            person.fandoms = [
+                {"name": name, "count": n, "url": Tag(name=name).get_absolute_url() + "works/"}
+                for name, n in ranked[:FANDOMS_PER_PERSON]
+            ]
+            person.more_fandoms = max(0, len(ranked) - FANDOMS_PER_PERSON)
+        context["page"] = page
+        context["people"] = people
+    context["problems"] = problems
+    return render(request, "browse/people_search.html", context)
+
+
+# Tags ---------------------------------------------------------------------------------------
+
+
+def tag_search(request: HttpRequest) -> HttpResponse:
+    """Tags whose name starts with `q` (case ignored), of one type or any, canonical or not,
+    each with the number of works the viewer may read under it. Readers find the tags they
+    may see (`TagQuerySet.visible_to`); wranglers find every tag, with its wrangling state."""
+    form = TagSearchForm(request.GET)
+    problems = form.problems() if not form.is_valid() else []
+    query, tag_type, canonical = form.value("q"), form.value("type"), form.value("canonical")
+    if query:
+        try:
+            query = clean_tag_name(query)
+        except ValidationError as error:
+            problems.extend(error.messages)
+            query = ""
+    wrangler = can_wrangle(request.user)
+    context: dict[str, Any] = {
+        "form": form,
+        "query": query,
+        "tag_type": tag_type,
+        "canonical": canonical,
+        "page": None,
+        "wrangler": wrangler,
+        "searched": bool(query or tag_type or canonical),
+    }
+    if context["searched"]:
+        tags = Tag.objects.visible_to(request.user)
+        if tag_type:
+            tags = tags.filter(type=tag_type)
+        if canonical:
+            tags = tags.filter(canonical=canonical == "yes")
+        tags = tags.name_starts_with(query).order_by("name_key", "pk").select_related("merger")
+        page, page_problem = paginate(request, tags, TAGS_PER_PAGE)
+        if page_problem:
+            problems.append(page_problem)
+        found: list[Tag] = list(page.object_list)
+        canonical_ids = [t.pk for t in found if t.canonical]
+        other_ids = [t.pk for t in found if not t.canonical]
+        counts: dict[int, int] = {}
+        if canonical_ids:
+            # A canonical tag's works: tagged with it, a synonym of it or a tag below it.
+            counts |= dict(
+                FilterTagging.objects.filter(
+                    _posted_visible(request, "work"), tag_id__in=canonical_ids
+                )
+                .values("tag_id")
+                .annotate(n=Count("work_id"))
+                .order_by()
+                .values_list("tag_id", "n")
+            )
+        if other_ids:
+            counts |= dict(
+                WorkTag.objects.filter(_posted_visible(request, "work"), tag_id__in=other_ids)
+                .values("tag_id")
+                .annotate(n=Count("work_id", distinct=True))
+                .order_by()
+                .values_list("tag_id", "n")
+            )
+        for tag in found:
+            tag.work_count = counts.get(tag.pk, 0)  # type: ignore[attr-defined]
+        context["page"] = page
+        context["tags"] = found
+    context["problems"] = problems
+    context["type_choices"] = form.fields["type"].choices  # type: ignore[attr-defined]
+    context["canonical_choices"] = form.fields["canonical"].choices  # type: ignore[attr-defined]
+    return render(request, "browse/tag_search.html", context)
