@@ -69,7 +69,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     # Browsing: fandoms by medium, languages, people and tags
     path("media/", browse.media_index, name="media"),
-    path("media/<str:medium>/fandoms/", browse.media_fandoms, name="media_fandoms"),
+    path("media/<path:medium>/fandoms/", browse.media_fandoms, name="media_fandoms"),
     path("languages/", browse.languages, name="languages"),
     path("people/search/", browse.people_search, name="people_search"),
     # Tags (wrangling, search and autocomplete before tags/<tag:name>/, which would take them)

@@ -131,7 +131,7 @@ def _wrangle(user: User, form: WrangleForm) -> str:
         return f"“{tag.name}” is now canonical."
     if action == "media":
         media: str = form.cleaned_data["medium"]
-        actions.set_media(user, tag, media)
+        tag = actions.set_media(user, tag, media)
         label = tag.get_media_display() if media else "no medium (uncategorized)"
         return f"“{tag.name}” is now filed under {label}."
     if action == "unsynonym":
