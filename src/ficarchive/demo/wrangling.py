@@ -137,10 +137,10 @@ def wrangle_demo_tags(*, complete: bool = False) -> None:
         if a is not None and b is not None and a.canonical and b.canonical:
             wanted.add((a.pk, b.pk))
     for name, media in shapes.FANDOM_MEDIA.items():
-        fandom = existing.get(name.lower())
-        if fandom is not None and fandom.type == TagType.FANDOM and fandom.media != media:
-            fandom.media = media
-            fandom.save(update_fields=["media"])
+        filed = existing.get(name.lower())
+        if filed is not None and filed.type == TagType.FANDOM and filed.media != media:
+            filed.media = media
+            filed.save(update_fields=["media"])
     have = set(TagParent.objects.values_list("child_id", "parent_id"))
     TagParent.objects.bulk_create(
         [TagParent(child_id=c, parent_id=p) for c, p in sorted(wanted - have)]
