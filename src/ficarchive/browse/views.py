@@ -8,6 +8,7 @@ from itertools import groupby
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from django.shortcuts import render
 from ficarchive.accounts.models import Pseud
 from ficarchive.browse.counts import FandomRow, fandom_rows, language_counts
 from ficarchive.browse.forms import PeopleSearchForm, TagSearchForm
+from ficarchive.core.numbers import parse_whole_number
 from ficarchive.core.pagination import paginate
 from ficarchive.tags.actions import can_wrangle, clean_tag_name
 from ficarchive.tags.models import FilterTagging, Media, Tag, TagType
@@ -25,6 +27,20 @@ TOP_FANDOMS = 5  # per medium on /media/
 PEOPLE_PER_PAGE = 20
 TAGS_PER_PAGE = 50
 FANDOMS_PER_PERSON = 5
+
+
+def _paginate(request: HttpRequest, items: Any, per_page: int) -> tuple[Page[Any], str]:
+    """Return the page ?page= names and a message when it was not one: a page number is
+    ASCII digits (core/numbers.py), so "٢" or "-1" shows page 1 and says why."""
+    raw = request.GET.get("page", "").strip()
+    if raw and parse_whole_number(raw) is None:
+        shown = "".join(ch for ch in raw[:20] if ch.isprintable())
+        paginator = Paginator(items, per_page)
+        if raw.isascii() and raw.isdigit():  # a number, longer than any page count
+            last = paginator.num_pages
+            return paginator.page(last), f"There is no page {shown}; showing page {last}, the last."
+        return paginator.page(1), f"“{shown}” is not a page number; showing page 1."
+    return paginate(request, items, per_page)
 
 
 def _media_groups(rows: list[FandomRow]) -> dict[str, list[FandomRow]]:
@@ -121,7 +137,7 @@ def people_search(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             pseuds = pseuds.exclude(user__muted_by__muter_id=request.user.pk)
         pseuds = pseuds.select_related("user").order_by(Lower("name"), "pk")
-        page, page_problem = paginate(request, pseuds, PEOPLE_PER_PAGE)
+        page, page_problem = _paginate(request, pseuds, PEOPLE_PER_PAGE)
         if page_problem:
             problems.append(page_problem)
         people = list(page.object_list)
@@ -194,7 +210,7 @@ def tag_search(request: HttpRequest) -> HttpResponse:
         if canonical:
             tags = tags.filter(canonical=canonical == "yes")
         tags = tags.name_starts_with(query).order_by("name_key", "pk").select_related("merger")
-        page, page_problem = paginate(request, tags, TAGS_PER_PAGE)
+        page, page_problem = _paginate(request, tags, TAGS_PER_PAGE)
         if page_problem:
             problems.append(page_problem)
         found: list[Tag] = list(page.object_list)
