@@ -12,20 +12,23 @@ from urllib.parse import quote
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.wsgi import get_wsgi_application
 from django.db import connection
 
 from ficarchive.accounts.actions import add_pseud, sign_up
 from ficarchive.accounts.models import User
 from ficarchive.blocking.actions import mute_user
 from ficarchive.browse.counts import fandom_count_query, fandom_rows, language_count_query
+from ficarchive.core import pagecache
 from ficarchive.core.pagecache import CACHEABLE
+from ficarchive.demo.wrangling import wrangle_demo_tags
 from ficarchive.moderation.actions import ban_user
 from ficarchive.site.roles import MODERATOR_GROUP
 from ficarchive.tags.actions import grant_wrangling, set_media
 from ficarchive.tags.models import Media, Tag, TagType
 from ficarchive.works.actions import ChapterInput, WorkInput, post_work
 from ficarchive.works.models import LANGUAGE_NAMES, Work
-from tests.conftest import PASSWORD, client_for, hostile_corpus, make_work
+from tests.conftest import PASSWORD, client_for, commits, hostile_corpus, make_work
 
 pytestmark = pytest.mark.django_db
 
@@ -452,3 +455,32 @@ def test_every_page_links_to_the_browse_pages(db: None) -> None:
         page = client_for(None).get(path).text
         assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
         assert "<table" not in page  # lists that wrap on a narrow screen
+
+
+@commits
+def test_guests_get_the_fandoms_page_from_the_page_cache_until_a_wrangler_changes_it(
+    author: User, wrangler: User
+) -> None:
+    from tests.test_page_cache import Visitor
+
+    make_work(author, "Bebop One", fandoms=("Cowboy Bebop",))
+    bebop = canonical("Cowboy Bebop", Media.ANIME)
+    guest = Visitor(pagecache.PageCache(get_wsgi_application()))
+    first = guest.get("/media/anime-manga/fandoms/")
+    assert first.status == 200 and "Cowboy Bebop" in first.body
+    again = guest.get("/media/anime-manga/fandoms/")
+    assert again.cache == "hit" and "Cowboy Bebop" in again.body
+    set_media(wrangler, bebop, Media.TV)  # commits: the stamp moves
+    after = guest.get("/media/anime-manga/fandoms/")
+    assert after.cache != "hit" and "Cowboy Bebop" not in after.body
+    assert "Cowboy Bebop" in guest.get("/media/tv-shows/fandoms/").body
+
+
+def test_demo_fandoms_are_filed_under_media(db: None) -> None:
+    wrangle_demo_tags()
+    rows = fandom_rows()
+    filed = {row.name: row.media for row in rows}
+    assert filed["Starfall Academy (TV)"] == Media.TV
+    assert filed["Saltwind (Video Game)"] == Media.VIDEO_GAMES
+    assert filed["Starfall Academy - All Media Types"] == Media.UNCATEGORIZED
+    assert len({media for media in filed.values()}) >= 5
