@@ -1,6 +1,6 @@
 """The browse pages on a phone (390 px wide) without JavaScript: nothing wider than the
-screen, and each list reachable and followable (the demo archive files its fandoms under
-media, so the Fandoms page has some to show)."""
+screen, each list reachable and followable (the demo archive files its fandoms under media,
+so the Fandoms page has some to show), and no serious or critical axe-core violation."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.browser.conftest import NewContext
+from tests.browser.test_accessibility import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +25,7 @@ def phone_page(new_context: NewContext) -> Page:
 def assert_fits(page: Page) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width} px wide"
+    assert_accessible(page, page.url)
 
 
 def test_the_browse_pages_fit_a_phone_without_javascript(new_context: NewContext) -> None:
