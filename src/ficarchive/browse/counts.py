@@ -25,11 +25,11 @@ from typing import TypeVar, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from ficarchive.core import versions
 from ficarchive.tags.models import FilterTagging, Media, Tag, TagType
-from ficarchive.works.models import Work, visible_q
+from ficarchive.works.models import Work, WorkTag, visible_q
 
 T = TypeVar("T")
 
@@ -53,16 +53,26 @@ class FandomRow:
         return Tag(name=self.name).get_absolute_url() + "works/"
 
 
+def _stamps() -> tuple[str, str]:
+    archive, listings = versions.store().read((versions.ALL, versions.LISTINGS)).split(".")
+    return archive, listings
+
+
+def _fresh(entry: object, listings: str, now: float) -> bool:
+    """Return whether a cached (listings stamp, counted at, value) entry may still be shown."""
+    if not (isinstance(entry, tuple) and len(entry) == 3):
+        return False
+    return bool(entry[0] == listings or now - entry[1] < RECOUNT_SECONDS)
+
+
 def _cached(kind: str, compute: Callable[[], T]) -> T:
     """Return the table `compute` makes, from the cache while it is fresh (see above)."""
-    archive, listings = versions.store().read((versions.ALL, versions.LISTINGS)).split(".")
+    archive, listings = _stamps()
     key = f"browse:{kind}:{archive}"
     entry = cache.get(key)
     now = time.time()
-    if isinstance(entry, tuple) and len(entry) == 3:
-        stamp, counted_at, table = entry
-        if stamp == listings or now - counted_at < RECOUNT_SECONDS:
-            return cast(T, table)
+    if _fresh(entry, listings, now):
+        return cast(T, entry[2])
     table = compute()
     cache.set(key, (listings, now, table), CACHE_SECONDS)
     return table
@@ -70,11 +80,17 @@ def _cached(kind: str, compute: Callable[[], T]) -> T:
 
 def fandom_count_query() -> QuerySet[FilterTagging, tuple[int, int]]:
     """Return the aggregate behind `fandom_rows`: (tag id, number of works a guest may read)
-    for every canonical fandom that has any. Exposed so a test can EXPLAIN it."""
+    for every canonical fandom that has any. Exposed so a test can EXPLAIN it.
+
+    It is read fandom by fandom from the filter taggings' (tag, work) index, in tag order (so
+    grouping needs no sort), each work checked by its primary key: about one probe per
+    fandom tagging. A join lets SQLite start from the works instead and read every filter
+    tagging of every work (fifteen a work): 0.7 s against 0.37 s at 100,000 works."""
+    fandoms = Tag.objects.filter(type=TagType.FANDOM, canonical=True).values("pk")
+    readable = Work.objects.filter(visible_q(AnonymousUser()), pk=OuterRef("work_id"))
     return (
-        FilterTagging.objects.filter(
-            visible_q(AnonymousUser(), "work"), tag__type=TagType.FANDOM, tag__canonical=True
-        )
+        FilterTagging.objects.filter(tag_id__in=fandoms)
+        .filter(Exists(readable))
         .values("tag_id")
         .annotate(n=Count("work_id"))
         .order_by()
@@ -116,3 +132,50 @@ def language_count_query() -> QuerySet[Work, tuple[str, int]]:
 def language_counts() -> dict[str, int]:
     """Return how many works a guest may read in each language that has any."""
     return _cached("languages", lambda: {code: n for code, n in language_count_query()})
+
+
+def tag_counts(tags: list[Tag]) -> dict[int, int]:
+    """Return, for each tag, how many works a guest may read under it: through the filter
+    taggings for a canonical tag (its synonyms' and sub tags' works too), its own uses for
+    any other. Each count is cached like the tables above (a popular character's count reads
+    hundreds of thousands of rows at a million works); the missing ones are counted in one
+    query of each kind."""
+    archive, listings = _stamps()
+    keys = {tag.pk: f"browse:tag:{archive}:{tag.pk}" for tag in tags}
+    found = cache.get_many(list(keys.values()))
+    now = time.time()
+    counts: dict[int, int] = {}
+    missing: list[Tag] = []
+    for tag in tags:
+        entry = found.get(keys[tag.pk])
+        if isinstance(entry, tuple) and _fresh(entry, listings, now):
+            counts[tag.pk] = int(entry[2])
+        else:
+            missing.append(tag)
+    readable = Exists(Work.objects.filter(visible_q(AnonymousUser()), pk=OuterRef("work_id")))
+    fresh: dict[int, int] = {tag.pk: 0 for tag in missing}
+    canonical = [tag.pk for tag in missing if tag.canonical]
+    if canonical:
+        rows = (
+            FilterTagging.objects.filter(tag_id__in=canonical)
+            .filter(readable)
+            .values("tag_id")
+            .annotate(n=Count("work_id"))
+            .order_by()
+            .values_list("tag_id", "n")
+        )
+        fresh.update(rows)
+    others = [tag.pk for tag in missing if not tag.canonical]
+    if others:
+        uses = (
+            WorkTag.objects.filter(tag_id__in=others)
+            .filter(readable)
+            .values("tag_id")
+            .annotate(n=Count("work_id"))
+            .order_by()
+            .values_list("tag_id", "n")
+        )
+        fresh.update(uses)
+    if fresh:
+        cache.set_many({keys[pk]: (listings, now, n) for pk, n in fresh.items()}, CACHE_SECONDS)
+    return counts | fresh
