@@ -95,7 +95,7 @@ def test_it_lists_each_mediums_top_fandoms_by_works_guests_may_read(shelf: dict[
     uncategorized = text[text.index('id="medium-uncategorized"') :]
     assert "Saiyuki" in uncategorized
     assert "Unwrangled Fandom" not in text  # not canonical: not listed
-    assert "No works in these fandoms yet." in text  # Movies and the rest
+    assert "No fandom is filed here yet." in text  # Movies and the rest
 
 
 def test_it_lists_every_fandom_of_a_medium_a_to_z(shelf: dict[str, Work]) -> None:
