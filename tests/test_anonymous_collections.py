@@ -268,6 +268,18 @@ def test_no_surface_names_the_creator_of_an_anonymous_work(fest: Fest) -> None:
     assert json.loads(_api(f"/api/v1/works/{work.pk}/", None)[1])["anonymous"] is True
 
 
+def test_people_search_counts_anonymous_works_for_their_creator_only(fest: Fest) -> None:
+    """A pseud found by name shows no anonymous work (nor its fandom) to anyone else: the
+    count and the fandoms would tie the work to its creator."""
+    for who, user in fest.viewers().items():
+        status, body = _text(client_for(user), f"/people/search/?q={NAME}")
+        assert status == 200, who
+        if who == "creator":
+            assert "2 works" in body and "Cowboy Bebop" in body, body
+        else:
+            assert "0 works" in body and "Cowboy Bebop" not in body, (who, body)
+
+
 def test_notifications_never_name_the_anonymous_creator(fest: Fest) -> None:
     work = fest.masked
     chapter = Chapter.objects.get(work=work)

@@ -126,9 +126,13 @@ def test_hostile_titles_and_tags_survive_the_round_trip(
 
 def test_it_maps_languages_onto_the_archive_choices() -> None:
     assert work_language("") == "en"
-    assert work_language("pt-BR") == "pt"
+    assert work_language("pt-BR") == "pt-BR"  # AO3's languages (works/languages.py)
+    assert work_language("pt_br") == "pt-BR"
+    assert work_language("pt") == "pt"
+    assert work_language("de-AT") == "de"
     assert work_language("FR") == "fr"
-    assert work_language("fi") == "other"
+    assert work_language("fi") == "fi"
+    assert work_language("xx-YY") == "other"
 
 
 @pytest.mark.parametrize("fmt", ["epub", "html"])

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "ficarchive.core",
     "ficarchive.accounts",
     "ficarchive.tags",
+    "ficarchive.browse",
     "ficarchive.works",
     "ficarchive.revisions",
     "ficarchive.formats",

@@ -12,6 +12,7 @@ from ficarchive.accounts import views as accounts
 from ficarchive.api import views as api
 from ficarchive.blocking import views as blocking
 from ficarchive.bookmarks import views as bookmarks
+from ficarchive.browse import views as browse
 from ficarchive.challenges import exchange_views as exchange
 from ficarchive.challenges import views as challenges
 from ficarchive.collections import views as collections
@@ -68,7 +69,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "works/<int:work_id>/chapters/<int:position>/post/", works.post_chapter, name="post_chapter"
     ),
-    # Tags (wrangling and autocomplete before tags/<tag:name>/, which would take their names)
+    # Browsing: fandoms by medium, languages, people and tags
+    path("media/", browse.media_index, name="media"),
+    path("media/<path:medium>/fandoms/", browse.media_fandoms, name="media_fandoms"),
+    path("languages/", browse.languages, name="languages"),
+    path("people/search/", browse.people_search, name="people_search"),
+    # Tags (wrangling, search and autocomplete before tags/<tag:name>/, which would take them)
+    path("tags/search/", browse.tag_search, name="tag_search"),
     path("tags/wrangle/", tags.wrangle, name="wrangle"),
     path("tags/autocomplete/", tags.autocomplete, name="tag_autocomplete"),
     path("tags/<tag:name>/", tags.tag_detail, name="tag"),

@@ -4,8 +4,9 @@ Most requests to an archive are guests reading a work or browsing a listing, and
 are the same for every guest. `PageCache` wraps the WSGI application (ficarchive/wsgi.py):
 
 - A request is a *candidate* when it is a GET of a cacheable path (`CACHEABLE`: the home
-  page, /works/, a tag's works, a work, a chapter, the entire work) that carries no cookie but
-  the CSRF cookie and the theme and text size (`ALLOWED_COOKIES`). Any other cookie (a session,
+  page, /works/, a tag's works, a work, a chapter, the entire work, the Fandoms and Languages
+  pages) that carries no cookie but the CSRF cookie and the theme and text size
+  (`ALLOWED_COOKIES`). Any other cookie (a session,
   the guest's reading preferences, kudos or flash messages) means the page may be personal:
   Django answers it as always. Members always carry a session, so their pages are never cached.
 - A candidate's answer is looked up under its key: the host, scheme, path, query, theme and
@@ -56,7 +57,9 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 # The pages guests read most, and the work they belong to (group 1) if any.
 CACHEABLE = re.compile(
-    r"^/(?:works/(?:(\d+)/(?:full/|chapters/\d+/)?)?|tags/[^/]+/works/)?$", re.ASCII
+    r"^/(?:works/(?:(\d+)/(?:full/|chapters/\d+/)?)?|tags/[^/]+/works/"
+    r"|media/(?:[a-z-]+/fandoms/)?|languages/)?$",
+    re.ASCII,
 )
 LISTING_SLOTS = (versions.ALL, versions.LISTINGS)
 ALLOWED_COOKIES = frozenset({"theme", "text_size"})

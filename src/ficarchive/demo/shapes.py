@@ -814,6 +814,18 @@ def author_weights(authors: int) -> list[float]:
 # unwrangled, so the wrangling queue has something in it.
 
 # Other names writers give a fandom: (synonym, canonical), and how often a work uses them.
+# The medium wranglers filed each invented fandom under (tags.models.Media values); the meta
+# fandoms ("... - All Media Types") stay uncategorized, as many of AO3's do.
+FANDOM_MEDIA: dict[str, str] = {
+    "Starfall Academy (TV)": "tv-shows",
+    "The Lantern Court Series - Ilse Marrow": "books-literature",
+    "Hollowmere Investigations (TV)": "tv-shows",
+    "Moth & Meridian (Comics)": "cartoons-comics",
+    "Saltwind (Video Game)": "video-games",
+    "Ironbloom (Video Game)": "video-games",
+    "Original Work": "other-media",
+    "The Orchard House - Margarethe Lind": "books-literature",
+}
 FANDOM_SYNONYMS: dict[str, str] = {
     "Starfall Academy": "Starfall Academy (TV)",
     "SFA": "Starfall Academy (TV)",

@@ -98,7 +98,8 @@ def _wrangling_specs(*, complete: bool) -> tuple[list[_TagSpec], list[tuple[str,
 def wrangle_demo_tags(*, complete: bool = False) -> None:
     """Bring the demo's tags into their wrangled state, creating the missing ones: canonical
     fandoms under meta fandoms, canonical characters under their fandom, canonical freeforms
-    with meta tags, a few synonyms, relationship tags canonical under their fandom. Tags that
+    with meta tags, a few synonyms, relationship tags canonical under their fandom, fandoms
+    filed under their medium (`shapes.FANDOM_MEDIA`). Tags that
     exist with another type are left alone. `complete` also makes every relationship and
     character tag the plans can use. Does not refresh filter tags (callers do)."""
     ensure_fixed_tags()
@@ -135,6 +136,11 @@ def wrangle_demo_tags(*, complete: bool = False) -> None:
         a, b = existing.get(child.lower()), existing.get(parent.lower())
         if a is not None and b is not None and a.canonical and b.canonical:
             wanted.add((a.pk, b.pk))
+    for name, media in shapes.FANDOM_MEDIA.items():
+        filed = existing.get(name.lower())
+        if filed is not None and filed.type == TagType.FANDOM and filed.media != media:
+            filed.media = media
+            filed.save(update_fields=["media"])
     have = set(TagParent.objects.values_list("child_id", "parent_id"))
     TagParent.objects.bulk_create(
         [TagParent(child_id=c, parent_id=p) for c, p in sorted(wanted - have)]

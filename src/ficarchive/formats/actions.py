@@ -18,13 +18,20 @@ from ficarchive.works.models import LANGUAGE_NAMES, Rating, TextFormat, Work
 RATING_BY_LABEL = {label: value for value, label in Rating.choices}
 
 
+_CODES_BY_KEY = {code.lower(): code for code in LANGUAGE_NAMES}
+
+
 def work_language(code: str) -> str:
-    """Return the archive's language choice for a file's language code: "pt-BR" gives "pt",
-    a language the archive does not list gives "other", no language gives "en"."""
+    """Return the archive's language choice for a file's language code: a listed code as
+    the archive writes it ("pt_br" gives "pt-BR"), else its primary language ("de-AT" gives
+    "de"); a language the archive does not list gives "other", no language gives "en"."""
     if not code.strip():
         return "en"
-    primary = code.strip().lower().replace("_", "-").split("-")[0]
-    return primary if primary in LANGUAGE_NAMES else "other"
+    key = code.strip().lower().replace("_", "-")
+    if key in _CODES_BY_KEY:
+        return _CODES_BY_KEY[key]
+    primary = key.split("-")[0]
+    return _CODES_BY_KEY.get(primary, "other")
 
 
 def clean_tag_names(names: list[str], warnings: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from ficarchive.tags.models import (
     MAX_TAG_LENGTH,
     PARENT_TYPES,
     WRANGLER_GROUP,
+    Media,
     Tag,
     TagParent,
     TagType,
@@ -181,6 +182,25 @@ def make_canonical(wrangler: User, tag: Tag) -> Tag:
     tag.merger = None
     tag.save(update_fields=["canonical", "merger"])
     refresh_filter_tags(works_under([tag.pk]))
+    return tag
+
+
+@transaction.atomic
+def set_media(wrangler: User, tag: Tag, media: str) -> Tag:
+    """File a fandom under a medium (`Media`; "" takes it out of every medium, which lists it
+    under Uncategorized Fandoms). Returns the tag."""
+    check_active(wrangler)
+    _check_wrangler(wrangler)
+    tag = _fresh(tag)
+    if tag.type != TagType.FANDOM:
+        raise ValidationError(
+            f"“{tag.name}” is a {tag.get_type_display()} tag: only fandoms have a medium."
+        )
+    if media not in Media.values and media != "":
+        raise ValidationError(f"“{media[:40]}” is not a medium: choose one from the list.")
+    if tag.media != media:
+        tag.media = media
+        tag.save(update_fields=["media"])
     return tag
 
 

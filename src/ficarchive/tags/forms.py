@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from ficarchive.core.forms import PlainLabelsMixin
-from ficarchive.tags.models import MAX_TAG_LENGTH, TagType
+from ficarchive.tags.models import MAX_TAG_LENGTH, Media, TagType
 
 WRANGLE_ACTIONS = [
     ("canonical", "Make canonical"),
@@ -13,6 +13,7 @@ WRANGLE_ACTIONS = [
     ("parent", "Add parent"),
     ("remove_parent", "Remove parent"),
     ("unsynonym", "Stop being a synonym"),
+    ("media", "Set the medium"),
 ]
 QUEUE_TYPES = [
     ("", "All types"),
@@ -29,6 +30,9 @@ class WrangleForm(PlainLabelsMixin, forms.Form):
     action = forms.ChoiceField(label="Action", choices=WRANGLE_ACTIONS)
     target = forms.CharField(
         label="Tag name", required=False, max_length=MAX_TAG_LENGTH * 2, strip=True
+    )
+    medium = forms.ChoiceField(
+        label="Medium", choices=[("", "No medium (uncategorized)"), *Media.choices], required=False
     )
 
     def clean(self) -> dict[str, object]:

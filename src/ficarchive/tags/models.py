@@ -34,6 +34,23 @@ class TagType(models.TextChoices):
     CATEGORY = "category", "Category"
 
 
+class Media(models.TextChoices):
+    """The media a fandom belongs to, as AO3 lists them on its Fandoms page; wranglers set a
+    fandom's. A fandom without one is listed under Uncategorized Fandoms."""
+
+    ANIME = "anime-manga", "Anime & Manga"
+    BOOKS = "books-literature", "Books & Literature"
+    CARTOONS = "cartoons-comics", "Cartoons & Comics & Graphic Novels"
+    CELEBRITIES = "celebrities-real-people", "Celebrities & Real People"
+    MOVIES = "movies", "Movies"
+    MUSIC = "music-bands", "Music & Bands"
+    OTHER = "other-media", "Other Media"
+    THEATER = "theater", "Theater"
+    TV = "tv-shows", "TV Shows"
+    VIDEO_GAMES = "video-games", "Video Games"
+    UNCATEGORIZED = "uncategorized", "Uncategorized Fandoms"
+
+
 ARCHIVE_WARNINGS = [
     "Creator Chose Not To Use Archive Warnings",
     "Graphic Depictions Of Violence",
@@ -134,6 +151,9 @@ class Tag(models.Model):
         related_name="children",
         blank=True,
     )
+    # Fandoms only: the medium wranglers filed the fandom under ("" until they do, which the
+    # Fandoms pages list under Uncategorized Fandoms, as Media.UNCATEGORIZED).
+    media = models.CharField(max_length=30, choices=Media.choices, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TagQuerySet.as_manager()

@@ -19,7 +19,14 @@ from ficarchive.preferences.queries import muted_condition
 from ficarchive.tags import actions
 from ficarchive.tags.actions import can_wrangle, clean_tag_name
 from ficarchive.tags.forms import QueueForm, WrangleForm
-from ficarchive.tags.models import FIXED_TAG_TYPES, MAX_TAG_LENGTH, FilterTagging, Tag, TagType
+from ficarchive.tags.models import (
+    FIXED_TAG_TYPES,
+    MAX_TAG_LENGTH,
+    FilterTagging,
+    Media,
+    Tag,
+    TagType,
+)
 from ficarchive.works.listing import build_listing, muted_notice
 from ficarchive.works.models import Work, WorkQuerySet
 from ficarchive.works.views import listing_context, viewer
@@ -83,6 +90,7 @@ def tag_detail(request: HttpRequest, name: str) -> HttpResponse:
         "children": children[:CHILDREN_SHOWN],
         "more_children": len(children) > CHILDREN_SHOWN,
         "can_wrangle": can_wrangle(request.user),
+        "media_choices": Media.choices,
         "fixed": tag.type in FIXED_TAG_TYPES,
     }
     return render(request, "tags/tag_detail.html", context)
@@ -121,6 +129,11 @@ def _wrangle(user: User, form: WrangleForm) -> str:
     if action == "canonical":
         actions.make_canonical(user, tag)
         return f"“{tag.name}” is now canonical."
+    if action == "media":
+        media: str = form.cleaned_data["medium"]
+        tag = actions.set_media(user, tag, media)
+        label = tag.get_media_display() if media else "no medium (uncategorized)"
+        return f"“{tag.name}” is now filed under {label}."
     if action == "unsynonym":
         actions.unmake_synonym(user, tag)
         return f"“{tag.name}” is no longer a synonym."
@@ -205,6 +218,7 @@ def _queue(request: HttpRequest) -> HttpResponse:
             "problem": problem or page_problem,
             "page_query": urlencode(keep),
             "tag_types": TagType,
+            "media_choices": Media.choices,
         },
     )
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from ficarchive.accounts.models import Pseud
 from ficarchive.tags.models import Tag, TagType
+from ficarchive.works.languages import AO3_LANGUAGES
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -62,22 +63,14 @@ SORT_FIELDS = {
 }
 
 
-LANGUAGES = [
-    ("en", "English"),
-    ("es", "Español"),
-    ("fr", "Français"),
-    ("de", "Deutsch"),
-    ("it", "Italiano"),
+_PT_AT = [code for code, _name in AO3_LANGUAGES].index("pt-BR")
+
+# Every language a work can carry: AO3's list (works/languages.py), "Português" (the code this
+# archive gave Portuguese before it had AO3's two), and "other".
+LANGUAGES: list[tuple[str, str]] = [
+    *AO3_LANGUAGES[:_PT_AT],
     ("pt", "Português"),
-    ("ru", "Русский"),
-    ("zh", "中文"),
-    ("ja", "日本語"),
-    ("ko", "한국어"),
-    ("pl", "Polski"),
-    ("nl", "Nederlands"),
-    ("id", "Bahasa Indonesia"),
-    ("tr", "Türkçe"),
-    ("vi", "Tiếng Việt"),
+    *AO3_LANGUAGES[_PT_AT:],
     ("other", "Other"),
 ]
 LANGUAGE_NAMES = dict(LANGUAGES)
@@ -252,6 +245,13 @@ class Work(models.Model):
                 name=f"work_sort_{key}_idx",
             )
             for key, (field, _label) in SORT_FIELDS.items()
+        ] + [
+            # The Languages page counts posted works per language in one pass over this index
+            # (browse/counts.py), grouped in its order.
+            models.Index(
+                fields=["status", "language", "hidden", "restricted", "unrevealed"],
+                name="work_language_idx",
+            )
         ]
 
     def __str__(self) -> str:
