@@ -27,6 +27,7 @@ from ficarchive.kudos.models import Kudos
 from ficarchive.moderation.actions import suspend_user
 from ficarchive.tags.actions import add_parent, make_canonical, make_synonym
 from ficarchive.tags.models import Tag
+from ficarchive.works.actions import ChapterInput, add_chapter
 from ficarchive.works.listing import build_listing
 from ficarchive.works.models import Work
 from tests.conftest import PASSWORD, hostile_corpus, make_work
@@ -155,6 +156,27 @@ def test_chapters_list_and_text_are_sanitized(author: User) -> None:
     chapter = call("GET", f"/api/v1/works/{work.pk}/chapters/1/", schema="Chapter").json_body
     assert "<script" not in chapter["html"] and "Hello" in chapter["html"]
     assert call("GET", f"/api/v1/works/{work.pk}/chapters/2/").status_code == 404
+
+
+def test_a_works_chapters_come_a_page_at_a_time_by_number_or_cursor(author: User) -> None:
+    work = make_work(author)
+    for n in range(2, 6):
+        add_chapter(author, work, ChapterInput(text=f"Part {n}.", text_format="text"))
+    base = f"/api/v1/works/{work.pk}/chapters/"
+    first = call("GET", f"{base}?per_page=2", schema="ChapterList").json_body
+    assert first["count"] == 5 and first["work_id"] == work.pk
+    assert [c["position"] for c in first["results"]] == [1, 2]
+    positions = [c["position"] for c in first["results"]]
+    cursor = first["next_cursor"]
+    while cursor:
+        page = call("GET", f"{base}?per_page=2&cursor={quote(cursor)}", schema="ChapterList")
+        positions += [c["position"] for c in page.json_body["results"]]
+        cursor = page.json_body["next_cursor"]
+    assert positions == [1, 2, 3, 4, 5]
+    third = call("GET", f"{base}?per_page=2&page=3", schema="ChapterList").json_body
+    assert [c["position"] for c in third["results"]] == [5] and third["next"] is None
+    bad = call("GET", f"{base}?cursor=not-a-cursor")
+    assert bad.status_code == 400 and "cursor" in bad.json_body["error"].lower()
 
 
 def test_filters_give_the_same_works_as_the_html_listing(

@@ -498,3 +498,10 @@ def test_demo_fandoms_are_filed_under_media(db: None) -> None:
     assert filed["Saltwind (Video Game)"] == Media.VIDEO_GAMES
     assert filed["Starfall Academy - All Media Types"] == Media.UNCATEGORIZED
     assert len({media for media in filed.values()}) >= 5
+
+
+def test_private_use_language_codes_get_no_lang_attribute() -> None:
+    from ficarchive.works.languages import html_lang
+
+    assert [html_lang(c) for c in ("qkz", "qmd", "tqx", "other")] == ["", "", "", ""]
+    assert [html_lang(c) for c in ("en", "pt-BR", "zh", "tok")] == ["en", "pt-BR", "zh", "tok"]

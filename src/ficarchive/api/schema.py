@@ -218,12 +218,7 @@ SCHEMAS: dict[str, Schema] = {
             "html": string(),
         }
     ),
-    "ChapterList": obj(
-        {
-            "work_id": {"type": "integer"},
-            "results": {"type": "array", "items": ref("ChapterSummary")},
-        }
-    ),
+    "ChapterList": obj({"work_id": {"type": "integer"}, **page_of("ChapterSummary")["properties"]}),
     "Pseud": obj({"name": string(), "is_default": {"type": "boolean"}, "description": string()}),
     "User": obj(
         {

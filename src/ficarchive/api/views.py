@@ -383,6 +383,19 @@ def _slice(call: Call, rows: QuerySet[Any], order: cursors.Order) -> Slice:
     return Slice([pk for pk, _ in rows_found], page, per_page, next_cursor, previous)
 
 
+def _slice_envelope(call: Call, count: int, part: Slice, results: list[Any]) -> Any:
+    """The envelope of one `_slice` of a list."""
+    return _envelope(
+        call,
+        count,
+        part.page,
+        part.per_page,
+        results,
+        next_cursor=part.next,
+        previous_cursor=part.previous,
+    )
+
+
 def _in_order(pks: list[int], rows: QuerySet[Any]) -> list[Any]:
     loaded = {row.pk: row for row in rows.filter(pk__in=pks)}
     return [loaded[pk] for pk in pks if pk in loaded]
@@ -454,15 +467,7 @@ def list_works(call: Call) -> Result:
     order = cursors.Order(f.sort, field_name, descending=f.sort != "title", kind=kind)
     part = _slice(call, narrowed, order)
     results = [out.work_json(w) for w in _in_order(part.pks, Work.objects.for_listing())]
-    return 200, _envelope(
-        call,
-        count,
-        part.page,
-        part.per_page,
-        results,
-        next_cursor=part.next,
-        previous_cursor=part.previous,
-    )
+    return 200, _slice_envelope(call, count, part, results)
 
 
 RANKED = cursors.Order(RELEVANCE, "pk", descending=True, kind="int")
@@ -513,9 +518,16 @@ def get_work(call: Call, work_id: int) -> Result:
 
 
 def list_chapters(call: Call, work_id: int) -> Result:
+    """A work's chapters in reading order, a page at a time (by page number or cursor)."""
     work = _work(call, work_id)
-    chapters = [out.chapter_json(c, text=False) for c in _chapters(call, work)]
-    return 200, {"work_id": work.pk, "results": chapters}
+    chapters = _chapters(call, work)
+    count = chapters.count()
+    part = _slice(call, chapters, CHAPTER_ORDER)
+    results = [out.chapter_json(c, text=False) for c in _in_order(part.pks, chapters)]
+    return 200, {"work_id": work.pk, **_slice_envelope(call, count, part, results)}
+
+
+CHAPTER_ORDER = cursors.Order("position", "position", descending=False, kind="int")
 
 
 def get_chapter(call: Call, work_id: int, position: int) -> Result:
@@ -531,15 +543,7 @@ def list_tags(call: Call) -> Result:
     count = tags.count()
     part = _slice(call, tags, TAG_ORDER)
     results = [out.tag_json(t) for t in _in_order(part.pks, Tag.objects.all())]
-    return 200, _envelope(
-        call,
-        count,
-        part.page,
-        part.per_page,
-        results,
-        next_cursor=part.next,
-        previous_cursor=part.previous,
-    )
+    return 200, _slice_envelope(call, count, part, results)
 
 
 TAG_ORDER = cursors.Order("name", "name_key", descending=False, kind="str")
@@ -714,15 +718,7 @@ def list_versions(call: Call, work_id: int, position: int) -> Result:
         out.version_json(v, chapter, current=v.number == newest)
         for v in _in_order(part.pks, versions)
     ]
-    return 200, _envelope(
-        call,
-        count,
-        part.page,
-        part.per_page,
-        results,
-        next_cursor=part.next,
-        previous_cursor=part.previous,
-    )
+    return 200, _slice_envelope(call, count, part, results)
 
 
 VERSION_ORDER = cursors.Order("number", "number", descending=True, kind="int")
@@ -766,15 +762,7 @@ def list_bookmarks(call: Call) -> Result:
     count = bookmarks.count()
     part = _slice(call, bookmarks, BOOKMARK_ORDER)
     results = [out.bookmark_json(b) for b in _in_order(part.pks, bookmarks)]
-    return 200, _envelope(
-        call,
-        count,
-        part.page,
-        part.per_page,
-        results,
-        next_cursor=part.next,
-        previous_cursor=part.previous,
-    )
+    return 200, _slice_envelope(call, count, part, results)
 
 
 BOOKMARK_ORDER = cursors.Order("updated", "updated_at", descending=True, kind="datetime")
@@ -833,8 +821,9 @@ OPERATIONS: list[Operation] = [
     Operation("PATCH", "works/{work_id}/", "updateWork", "Change a work's metadata (creators)",
               update_work, "Work", auth="required", params=(WORK_ID,), body="WorkUpdate",
               errors=(*R, "403"), scope="works"),
-    Operation("GET", "works/{work_id}/chapters/", "listChapters", "A work's chapters",
-              list_chapters, "ChapterList", params=(WORK_ID,)),
+    Operation("GET", "works/{work_id}/chapters/", "listChapters",
+              "A work's chapters in reading order, a page at a time", list_chapters,
+              "ChapterList", params=(WORK_ID, *PAGE_PARAMS)),
     Operation("POST", "works/{work_id}/chapters/", "addChapter", "Add a chapter (creators)",
               add_chapter, "Chapter", status=201, auth="required", params=(WORK_ID,),
               body="ChapterInput", errors=(*R, "403"), scope="works"),

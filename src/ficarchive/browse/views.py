@@ -21,6 +21,7 @@ from ficarchive.core.numbers import parse_whole_number
 from ficarchive.core.pagination import paginate
 from ficarchive.tags.actions import can_wrangle, clean_tag_name
 from ficarchive.tags.models import Media, Tag, TagType
+from ficarchive.works.languages import html_lang
 from ficarchive.works.models import LANGUAGES, Creatorship, Status, Work, WorkTag, visible_q
 
 TOP_FANDOMS = 5  # per medium on /media/
@@ -103,7 +104,10 @@ def media_fandoms(request: HttpRequest, medium: str) -> HttpResponse:
 def languages(request: HttpRequest) -> HttpResponse:
     """Every language of the archive with the number of works a guest may read in it."""
     counts = language_counts()
-    rows = [{"code": code, "name": name, "count": counts.get(code, 0)} for code, name in LANGUAGES]
+    rows = [
+        {"code": code, "name": name, "count": counts.get(code, 0), "lang": html_lang(code)}
+        for code, name in LANGUAGES
+    ]
     return render(
         request,
         "browse/languages.html",

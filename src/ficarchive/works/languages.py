@@ -159,3 +159,15 @@ AO3_LANGUAGES: tuple[tuple[str, str], ...] = (
     ("yue", "中文-广东话 粵語"),
     ("zh", "中文-普通话 國語"),
 )
+
+
+# AO3's codes that name no registered language: ISO 639's private-use range (qaa-qtz: Khuzdul,
+# Mando'a, ...) and "tqx" (Thermian). An HTML lang attribute must name a real language.
+NOT_REGISTERED = frozenset({"tqx", "other"})
+
+
+def html_lang(code: str) -> str:
+    """Return `code` for an HTML `lang` attribute, or "" when it names no registered language
+    (the element then keeps the page's language)."""
+    private_use = len(code) == 3 and code[0] == "q" and "a" <= code[1] <= "t"
+    return "" if private_use or code in NOT_REGISTERED else code
