@@ -40,7 +40,7 @@ from ficarchive.gifts.models import Gift
 from ficarchive.notifications.models import Notification
 from ficarchive.preferences.actions import ReadingChoices, save_reading_preferences
 from ficarchive.tags.actions import FORBIDDEN_TAG_CHARS
-from tests.conftest import PASSWORD, client_for, hostile_corpus, make_work
+from tests.conftest import PASSWORD, client_for, commits, hostile_corpus, make_work
 from tests.htmlcheck import assert_nothing_executable
 
 URL = "/collections/yuletide/exchange/"
@@ -581,7 +581,7 @@ def test_settings_validation_through_the_action(owner: User, collection: Collect
         )
 
 
-@pytest.mark.django_db(transaction=True)
+@commits  # every app named, so PostgreSQL's flush truncates with CASCADE
 def test_the_database_worker_runs_the_queued_matching() -> None:
     # Real commits: the run is queued with the request's transaction, and the database
     # worker (what `ficarchive worker` runs) claims and runs it, saving its progress.
