@@ -111,8 +111,8 @@ def test_chapter_versions_page_by_cursor(author: User) -> None:
 def test_relevance_search_pages_by_cursor(works: list[Work]) -> None:
     url = "/api/v1/search/?q=work&sort=relevance&per_page=2"
     first = call("GET", url).json_body
-    if first["count"] == 0:
-        pytest.skip("search finds nothing on this database")
+    # Both databases index the works at once: an empty answer is a failure, not a reason to skip.
+    assert first["count"] > 1, first
     pages = walk(f"{url}&cursor={first['next_cursor']}") if first["next_cursor"] else []
     ids = [w["id"] for w in first["results"]] + [w["id"] for p in pages for w in p["results"]]
     assert len(ids) == len(set(ids)) == first["count"]
