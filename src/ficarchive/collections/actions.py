@@ -72,10 +72,16 @@ def clean_name(raw: str) -> str:
 
 
 def find_collection(name: str) -> Collection | None:
-    """Return the collection with this name (any case), or None."""
+    """Return the collection with this name (any case), or None, with its gift exchange and
+    prompt meme (every collection page's header asks for both) in the same query."""
     if len(name) > NAME_MAX or not re.fullmatch(NAME_PATTERN, name):
         return None
-    return Collection.objects.annotate(lname=Lower("name")).filter(lname=name.lower()).first()
+    return (
+        Collection.objects.annotate(lname=Lower("name"))
+        .select_related("gift_exchange", "prompt_meme")
+        .filter(lname=name.lower())
+        .first()
+    )
 
 
 def _apply(user: User, collection: Collection, data: CollectionInput) -> None:
